@@ -199,3 +199,37 @@ impl<T: Decode> Decode for alloc::vec::Vec<T> {
         Ok(out)
     }
 }
+
+mod fixed;
+pub use fixed::OpaqueArray;
+
+/// Declares a struct whose encoding is its fields in order (a TLS `struct`), implementing
+/// [`Encode`] and [`Decode`].
+#[macro_export]
+macro_rules! tls_struct {
+    (
+        $(#[$m:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fm:meta])* $fvis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$m])*
+        $vis struct $name {
+            $( $(#[$fm])* $fvis $field : $ty ),*
+        }
+        impl $crate::Encode for $name {
+            fn encode<W: $crate::Writer + ?Sized>(&self, w: &mut W) -> ::core::result::Result<(), $crate::Error> {
+                $( $crate::Encode::encode(&self.$field, w)?; )*
+                Ok(())
+            }
+            fn encoded_len(&self) -> usize {
+                0 $( + $crate::Encode::encoded_len(&self.$field) )*
+            }
+        }
+        impl $crate::Decode for $name {
+            fn decode(r: &mut $crate::Reader<'_>) -> ::core::result::Result<Self, $crate::Error> {
+                Ok(Self { $( $field: $crate::Decode::decode(r)? ),* })
+            }
+        }
+    };
+}

@@ -42,8 +42,14 @@ impl<'a> SliceWriter<'a> {
 
 impl Writer for SliceWriter<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let end = self.pos.checked_add(bytes.len()).ok_or(Error::BufferTooSmall)?;
-        let dst = self.buf.get_mut(self.pos..end).ok_or(Error::BufferTooSmall)?;
+        let end = self
+            .pos
+            .checked_add(bytes.len())
+            .ok_or(Error::BufferTooSmall)?;
+        let dst = self
+            .buf
+            .get_mut(self.pos..end)
+            .ok_or(Error::BufferTooSmall)?;
         dst.copy_from_slice(bytes);
         self.pos = end;
         Ok(())

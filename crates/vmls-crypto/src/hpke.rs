@@ -8,13 +8,17 @@ use hkdf::Hkdf;
 use hpke_rs::{Hpke, Mode};
 use hpke_rs_crypto::HpkeCrypto;
 use hpke_rs_crypto::error::Error as HErr;
-use hpke_rs_crypto::types::{AeadAlgorithm, KdfAlgorithm, KemAlgorithm, SingleStageKdfAlgorithm, TwoStageKdfAlgorithm};
+use hpke_rs_crypto::types::{
+    AeadAlgorithm, KdfAlgorithm, KemAlgorithm, SingleStageKdfAlgorithm, TwoStageKdfAlgorithm,
+};
 use rand_core::CryptoRng;
 use sha2::Sha256;
 use vmls_codec::{Decode, Encode, Error as CodecError, Reader, VLBytes, Writer, encode_opaque};
 use zeroize::Zeroizing;
 
-use crate::{CipherSuite, Error, KEM_KEY_LEN, LABEL_PREFIX, Mls128ChaCha, NONCE_LEN, SeededPrng, Secret};
+use crate::{
+    CipherSuite, Error, KEM_KEY_LEN, LABEL_PREFIX, Mls128ChaCha, NONCE_LEN, Secret, SeededPrng,
+};
 
 /// An X25519 public key (`HPKEPublicKey`, 32 bytes for both supported suites).
 pub type HpkePublicKey = [u8; KEM_KEY_LEN];
@@ -26,7 +30,9 @@ pub struct HpkePrivateKey(Secret);
 impl HpkePrivateKey {
     /// Wraps raw bytes (must be 32).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
-        Secret::from_slice(bytes).map(Self).ok_or(Error::InvalidPrivateKey)
+        Secret::from_slice(bytes)
+            .map(Self)
+            .ok_or(Error::InvalidPrivateKey)
     }
     /// The raw key bytes.
     pub fn as_bytes(&self) -> &[u8; KEM_KEY_LEN] {
@@ -163,10 +169,7 @@ impl HpkeCrypto for VmlsHpkeProvider {
         Ok(MontgomeryPoint::mul_base_clamped(*sk).to_bytes().to_vec())
     }
 
-    fn kem_key_gen(
-        alg: KemAlgorithm,
-        prng: &mut SeededPrng,
-    ) -> Result<(Vec<u8>, Vec<u8>), HErr> {
+    fn kem_key_gen(alg: KemAlgorithm, prng: &mut SeededPrng) -> Result<(Vec<u8>, Vec<u8>), HErr> {
         Self::supports_kem(alg)?;
         let mut sk = Zeroizing::new([0u8; 32]);
         rand_core::Rng::fill_bytes(prng, sk.as_mut());

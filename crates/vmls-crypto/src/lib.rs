@@ -26,12 +26,10 @@ mod sign;
 mod suite;
 
 pub use error::Error;
-pub use hash::{
-    Hasher, hash, make_key_package_ref, make_proposal_ref, ref_hash, HashValue,
-};
+pub use hash::{HashValue, Hasher, hash, make_key_package_ref, make_proposal_ref, ref_hash};
 pub use hpke::{
-    HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, decrypt_with_label, derive_key_pair,
-    encrypt_with_label, generate_hpke_key_pair,
+    HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, decrypt_with_label,
+    derive_key_pair, encrypt_with_label, generate_hpke_key_pair,
 };
 pub use kdf::{
     derive_secret, derive_tree_secret, expand_with_label, expand_with_label_into, extract, mac,
@@ -39,10 +37,13 @@ pub use kdf::{
 };
 pub use prng::SeededPrng;
 pub use secret::Secret;
-pub use sign::{SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey, sign_with_label, verify_with_label, SIGNATURE_LEN};
-pub use suite::{CipherSuite, Mls128ChaCha, NONCE_LEN, TAG_LEN};
+pub use sign::{
+    SIGNATURE_LEN, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey, sign_with_label,
+    verify_with_label,
+};
 #[cfg(feature = "suite-1")]
 pub use suite::Mls128Aes;
+pub use suite::{CipherSuite, Mls128ChaCha, NONCE_LEN, TAG_LEN};
 
 pub use rand_core::{CryptoRng, Rng};
 

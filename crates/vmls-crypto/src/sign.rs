@@ -1,6 +1,6 @@
 //! Ed25519 and `SignWithLabel`/`VerifyWithLabel` (RFC 9420 section 5.1.2).
-use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
 use vmls_codec::{SliceWriter, encode_varint};
 

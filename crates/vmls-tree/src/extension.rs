@@ -1,0 +1,65 @@
+//! Extensions (RFC 9420 section 13) as they appear in leaf nodes, key packages, group contexts
+//! and group infos.
+use alloc::vec::Vec;
+use vmls_codec::{Decode, Encode, Error, Reader, VLBytes, Writer};
+
+/// `ExtensionType` values from the IANA registry (RFC 9420 section 17.3).
+pub mod extension_type {
+    /// `application_id` (leaf nodes).
+    pub const APPLICATION_ID: u16 = 0x0001;
+    /// `ratchet_tree` (group info).
+    pub const RATCHET_TREE: u16 = 0x0002;
+    /// `required_capabilities` (group context).
+    pub const REQUIRED_CAPABILITIES: u16 = 0x0003;
+    /// `external_pub` (group info).
+    pub const EXTERNAL_PUB: u16 = 0x0004;
+    /// `external_senders` (group context).
+    pub const EXTERNAL_SENDERS: u16 = 0x0005;
+    /// `last_resort` (key packages, RFC 9750 / IANA "last_resort").
+    pub const LAST_RESORT: u16 = 0x000a;
+}
+
+/// `struct { ExtensionType extension_type; opaque extension_data<V>; } Extension;`
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Extension {
+    /// The extension type.
+    pub extension_type: u16,
+    /// The encoded extension body.
+    pub extension_data: VLBytes,
+}
+
+impl Encode for Extension {
+    fn encode<W: Writer + ?Sized>(&self, w: &mut W) -> Result<(), Error> {
+        self.extension_type.encode(w)?;
+        self.extension_data.encode(w)
+    }
+    fn encoded_len(&self) -> usize {
+        2 + self.extension_data.encoded_len()
+    }
+}
+
+impl Decode for Extension {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(Self {
+            extension_type: u16::decode(r)?,
+            extension_data: VLBytes::decode(r)?,
+        })
+    }
+}
+
+/// Finds the extension of type `t`.
+pub fn find_extension(extensions: &[Extension], t: u16) -> Option<&Extension> {
+    extensions.iter().find(|e| e.extension_type == t)
+}
+
+/// Whether an extension list repeats a type (RFC 9420 section 13: each type at most once).
+pub fn has_duplicate_extensions(extensions: &[Extension]) -> bool {
+    let mut seen: Vec<u16> = Vec::with_capacity(extensions.len());
+    for e in extensions {
+        if seen.contains(&e.extension_type) {
+            return true;
+        }
+        seen.push(e.extension_type);
+    }
+    false
+}
