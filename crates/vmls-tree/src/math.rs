@@ -23,7 +23,7 @@ impl LeafIndex {
 impl NodeIndex {
     /// The leaf index, if this node is a leaf.
     pub fn leaf(self) -> Option<LeafIndex> {
-        if self.0 % 2 == 0 {
+        if self.0.is_multiple_of(2) {
             Some(LeafIndex(self.0 / 2))
         } else {
             None
@@ -31,7 +31,7 @@ impl NodeIndex {
     }
     /// Whether the node is a leaf.
     pub fn is_leaf(self) -> bool {
-        self.0 % 2 == 0
+        self.0.is_multiple_of(2)
     }
     /// Position in the node array.
     pub fn as_usize(self) -> usize {

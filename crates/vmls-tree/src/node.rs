@@ -187,6 +187,8 @@ tls_struct! {
 }
 
 /// `Node` (RFC 9420 section 7.8 / 12.4.3.3): a leaf or a parent.
+// Leaves are larger than parents; the tree storage decides how to lay them out.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
     /// `leaf(1)`.
