@@ -82,12 +82,14 @@ fn encrypt_with_label<S: c::CipherSuite>(v: &Value) -> Result<(), String> {
     check_eq("round trip", &back, &pt)
 }
 
+type Check = fn(&Value) -> Result<(), String>;
+
 pub fn run(case: &Value) -> Outcome {
     let suite = match require_suite(case) {
         Ok(s) => s,
         Err(o) => return o,
     };
-    let checks: [(&str, fn(&Value) -> Result<(), String>); 6] = [
+    let checks: [(&str, Check); 6] = [
         ("ref_hash", ref_hash),
         ("expand_with_label", expand_with_label),
         ("derive_secret", derive_secret),
