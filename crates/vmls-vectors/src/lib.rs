@@ -17,6 +17,9 @@ pub mod util;
 
 mod crypto_basics;
 mod deserialization;
+mod key_schedule;
+mod psk_secret;
+mod secret_tree;
 mod tree_math;
 
 /// What happened to one test case.
@@ -39,6 +42,9 @@ pub fn handler(file_name: &str) -> Option<CaseFn> {
         "tree-math.json" => tree_math::run,
         "crypto-basics.json" => crypto_basics::run,
         "deserialization.json" => deserialization::run,
+        "key-schedule.json" => key_schedule::run,
+        "psk_secret.json" => psk_secret::run,
+        "secret-tree.json" => secret_tree::run,
         _ => return None,
     })
 }
