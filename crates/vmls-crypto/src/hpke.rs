@@ -297,6 +297,56 @@ pub fn decrypt_with_label<S: CipherSuite>(
         .map_err(|_| Error::HpkeFailed)
 }
 
+/// HPKE base-mode secret export on the sender side (RFC 9180 sections 5.1.1 and 5.3):
+/// `kem_output, context = SetupBaseS(public_key, info)`, then
+/// `context.export(exporter_context, Nh)`. MLS uses it for the external init secret (RFC 9420
+/// section 8.3, `exporter_context = "MLS 1.0 external init secret"`, empty `info`). The
+/// ephemeral key comes from `rng`.
+pub fn export_sender<S: CipherSuite, R: CryptoRng + ?Sized>(
+    public_key: &[u8],
+    info: &[u8],
+    exporter_context: &[u8],
+    rng: &mut R,
+) -> Result<(Vec<u8>, Secret), Error> {
+    if public_key.len() != KEM_KEY_LEN {
+        return Err(Error::InvalidPublicKey);
+    }
+    let mut h = hpke::<S>(SeededPrng::from_rng(rng));
+    let pk = hpke_rs::HpkePublicKey::new(public_key.to_vec());
+    let (enc, secret) = h
+        .send_export(&pk, info, None, None, None, exporter_context, crate::NH)
+        .map_err(|_| Error::HpkeFailed)?;
+    let secret = Zeroizing::new(secret);
+    let secret = Secret::from_slice(&secret).ok_or(Error::HpkeFailed)?;
+    Ok((enc, secret))
+}
+
+/// HPKE base-mode secret export on the receiver side: `context = SetupBaseR(kem_output,
+/// private_key, info)`, then `context.export(exporter_context, Nh)` (RFC 9420 section 8.3).
+pub fn export_receiver<S: CipherSuite>(
+    private_key: &HpkePrivateKey,
+    kem_output: &[u8],
+    info: &[u8],
+    exporter_context: &[u8],
+) -> Result<Secret, Error> {
+    let h = hpke::<S>(SeededPrng::from_seed([0; 32]));
+    let sk = hpke_rs::HpkePrivateKey::new(private_key.as_bytes().to_vec());
+    let secret = h
+        .receiver_export(
+            kem_output,
+            &sk,
+            info,
+            None,
+            None,
+            None,
+            exporter_context,
+            crate::NH,
+        )
+        .map_err(|_| Error::HpkeFailed)?;
+    let secret = Zeroizing::new(secret);
+    Secret::from_slice(&secret).ok_or(Error::HpkeFailed)
+}
+
 /// `DeriveKeyPair(ikm)` of RFC 9180 section 7.1.3 for DHKEM(X25519).
 ///
 /// hpke-rs hides private key bytes unless its `hazmat` feature is on, and MLS needs them (they are

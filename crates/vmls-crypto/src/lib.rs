@@ -29,7 +29,7 @@ pub use error::Error;
 pub use hash::{HashValue, Hasher, hash, make_key_package_ref, make_proposal_ref, ref_hash};
 pub use hpke::{
     HpkeCiphertext, HpkeKeyPair, HpkePrivateKey, HpkePublicKey, decrypt_with_label,
-    derive_key_pair, encrypt_with_label, generate_hpke_key_pair,
+    derive_key_pair, encrypt_with_label, export_receiver, export_sender, generate_hpke_key_pair,
 };
 pub use kdf::{
     derive_secret, derive_tree_secret, expand_with_label, expand_with_label_into, extract, mac,

@@ -63,3 +63,29 @@ pub fn has_duplicate_extensions(extensions: &[Extension]) -> bool {
     }
     false
 }
+
+vmls_codec::tls_struct! {
+    /// `RequiredCapabilities` (RFC 9420 section 11.1), the body of the `required_capabilities`
+    /// group context extension.
+    #[derive(Clone, Debug, PartialEq, Eq, Default)]
+    pub struct RequiredCapabilities {
+        /// Extension types every member must support.
+        pub extension_types: Vec<u16>,
+        /// Proposal types every member must support.
+        pub proposal_types: Vec<u16>,
+        /// Credential types every member must support.
+        pub credential_types: Vec<u16>,
+    }
+}
+
+/// Whether an extension type is one of the defaults every client implements and must not list
+/// in its capabilities (RFC 9420 section 7.2: `application_id` .. `external_senders`).
+pub fn is_default_extension(t: u16) -> bool {
+    (extension_type::APPLICATION_ID..=extension_type::EXTERNAL_SENDERS).contains(&t)
+}
+
+/// Whether a proposal type is one of the defaults (`add` .. `group_context_extensions`,
+/// RFC 9420 section 7.2).
+pub fn is_default_proposal(t: u16) -> bool {
+    (0x0001..=0x0007).contains(&t)
+}

@@ -18,9 +18,16 @@ pub mod util;
 mod crypto_basics;
 mod deserialization;
 mod key_schedule;
+mod message_protection;
+mod messages;
 mod psk_secret;
 mod secret_tree;
+mod transcript_hashes;
 mod tree_math;
+mod tree_operations;
+mod tree_validation;
+mod treekem;
+mod welcome;
 
 /// What happened to one test case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +52,13 @@ pub fn handler(file_name: &str) -> Option<CaseFn> {
         "key-schedule.json" => key_schedule::run,
         "psk_secret.json" => psk_secret::run,
         "secret-tree.json" => secret_tree::run,
+        "tree-validation.json" => tree_validation::run,
+        "treekem.json" => treekem::run,
+        "tree-operations.json" => tree_operations::run,
+        "messages.json" => messages::run,
+        "message-protection.json" => message_protection::run,
+        "transcript-hashes.json" => transcript_hashes::run,
+        "welcome.json" => welcome::run,
         _ => return None,
     })
 }

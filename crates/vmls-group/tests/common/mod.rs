@@ -1,0 +1,91 @@
+//! Fixtures shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+
+use vmls_codec::{Decode, Encode, OpaqueArray, VLBytes};
+use vmls_crypto::{HpkeKeyPair, SeededPrng, SignatureKeyPair, generate_hpke_key_pair};
+use vmls_group::{KeyPackage, KeyPackageTBS, ProtocolVersion};
+use vmls_keyschedule::GroupContext;
+use vmls_tree::{Capabilities, Credential, LeafNode, LeafNodeContent, LeafNodeSource, Lifetime};
+
+pub fn rng(seed: u8) -> SeededPrng {
+    SeededPrng::from_seed([seed; 32])
+}
+
+pub fn context(epoch: u64) -> GroupContext {
+    GroupContext {
+        version: 1,
+        cipher_suite: 3,
+        group_id: VLBytes::from(&b"group-one"[..]),
+        epoch,
+        tree_hash: VLBytes::from(&[0x22u8; 32][..]),
+        confirmed_transcript_hash: VLBytes::from(&[0x33u8; 32][..]),
+        extensions: Vec::new(),
+    }
+}
+
+/// A KeyPackage leaf signed by `sig`.
+pub fn key_package_leaf(sig: &SignatureKeyPair, encryption: &HpkeKeyPair) -> LeafNode {
+    let content = LeafNodeContent {
+        encryption_key: OpaqueArray(encryption.public),
+        signature_key: OpaqueArray(sig.public),
+        credential: Credential::Basic(VLBytes::from(&b"member"[..])),
+        capabilities: Capabilities {
+            versions: vec![1],
+            cipher_suites: vec![3],
+            extensions: vec![],
+            proposals: vec![],
+            credentials: vec![1],
+        },
+        leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
+            not_before: 0,
+            not_after: u64::MAX,
+        }),
+        extensions: vec![],
+    };
+    LeafNode::sign(content, &sig.private, None).unwrap()
+}
+
+/// A signed KeyPackage and its private keys (signature, init).
+pub struct Joiner {
+    pub key_package: KeyPackage,
+    pub signature: SignatureKeyPair,
+    pub init: HpkeKeyPair,
+}
+
+pub fn joiner(seed: u8) -> Joiner {
+    let mut r = rng(seed);
+    let signature = SignatureKeyPair::generate(&mut r);
+    let init = generate_hpke_key_pair(&mut r).unwrap();
+    let leaf_keys = generate_hpke_key_pair(&mut r).unwrap();
+    let tbs = KeyPackageTBS {
+        version: ProtocolVersion::MLS10,
+        cipher_suite: 3,
+        init_key: OpaqueArray(init.public),
+        leaf_node: key_package_leaf(&signature, &leaf_keys),
+        extensions: vec![],
+    };
+    Joiner {
+        key_package: tbs.sign(&signature.private).unwrap(),
+        signature,
+        init,
+    }
+}
+
+/// Every strict prefix of `bytes` fails to decode, and so does `bytes` plus one byte.
+pub fn assert_truncation_and_trailing_rejected<T: Decode + Encode + std::fmt::Debug>(bytes: &[u8]) {
+    for i in 0..bytes.len() {
+        assert!(
+            T::decode_exact(&bytes[..i]).is_err(),
+            "prefix of {i} of {} bytes decoded",
+            bytes.len()
+        );
+    }
+    let mut long = bytes.to_vec();
+    long.push(0);
+    assert_eq!(
+        T::decode_exact(&long).unwrap_err(),
+        vmls_codec::Error::TrailingBytes(1)
+    );
+    let v = T::decode_exact(bytes).unwrap();
+    assert_eq!(v.to_bytes().unwrap(), bytes);
+}
