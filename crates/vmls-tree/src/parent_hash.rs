@@ -86,6 +86,10 @@ impl RatchetTree {
     /// P with copath child S, and P's unmerged leaves under C are exactly the resolution of C
     /// without D. Since every non-blank parent has such a link from below, every chain ends at a
     /// leaf.
+    ///
+    /// Cost: the second condition leaves at most one candidate D per child (the single element of
+    /// `resolution(C) \ unmerged(P)`), so each child costs one sort of its resolution and at most
+    /// one parent hash; resolutions total O(N log N) entries over the tree.
     pub fn verify_parent_hashes(&self) -> Result<(), TreeError> {
         for i in (1..self.storage.width()).step_by(2) {
             let p = NodeIndex(i);
@@ -101,37 +105,21 @@ impl RatchetTree {
             unmerged.sort_unstable();
             let mut links = 0usize;
             for (c, s) in [(left, right), (right, left)] {
-                let res = self.resolution(c);
+                let mut res = self.resolution(c);
+                res.sort_unstable();
                 let (lo, hi) = leaf_span(c);
-                let under_c: Vec<NodeIndex> = unmerged
-                    .iter()
-                    .copied()
-                    .filter(|x| {
-                        let l = x.0 / 2;
-                        l >= lo && l < hi
-                    })
-                    .collect();
-                let mut ph: Option<HashValue> = None;
-                for d in &res {
-                    let Some(dph) = self.node(*d).and_then(NodeRef::parent_hash) else {
-                        continue;
-                    };
-                    let want = match ph {
-                        Some(h) => h,
-                        None => {
-                            let h = self.parent_hash_of(p, s)?;
-                            ph = Some(h);
-                            h
-                        }
-                    };
-                    if dph != want.as_slice() {
-                        continue;
-                    }
-                    let mut rest: Vec<NodeIndex> = res.iter().copied().filter(|x| x != d).collect();
-                    rest.sort_unstable();
-                    if rest == under_c {
-                        links += 1;
-                    }
+                let under_c = unmerged.iter().filter(|x| {
+                    let l = x.0 / 2;
+                    l >= lo && l < hi
+                });
+                let Some(d) = single_extra(&res, under_c) else {
+                    continue;
+                };
+                let Some(dph) = self.node(d).and_then(NodeRef::parent_hash) else {
+                    continue;
+                };
+                if dph == self.parent_hash_of(p, s)?.as_slice() {
+                    links += 1;
                 }
             }
             if links != 1 {
@@ -140,4 +128,26 @@ impl RatchetTree {
         }
         Ok(())
     }
+}
+
+/// If the sorted `all` is exactly the sorted `part` plus one element, that element.
+fn single_extra<'a>(
+    all: &[NodeIndex],
+    part: impl Iterator<Item = &'a NodeIndex>,
+) -> Option<NodeIndex> {
+    let mut extra = None;
+    let mut part = part.peekable();
+    for x in all {
+        if part.peek() == Some(&x) {
+            part.next();
+        } else if extra.is_none() {
+            extra = Some(*x);
+        } else {
+            return None;
+        }
+    }
+    if part.next().is_some() {
+        return None;
+    }
+    extra
 }

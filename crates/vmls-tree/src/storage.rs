@@ -336,7 +336,39 @@ fn parent_hash_input(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    fn stale(t: &TreeStorage) -> usize {
+        (0..t.width())
+            .filter(|&x| t.cached_hash(NodeIndex(x)).is_none())
+            .count()
+    }
+
+    /// A change to one leaf of a 1024-leaf tree makes exactly its direct path stale (11 nodes:
+    /// the leaf and 10 ancestors), so a refresh hashes O(log N) nodes.
+    #[test]
+    fn a_write_invalidates_one_path() {
+        let mut t = TreeStorage::blank(1024).unwrap();
+        assert_eq!(stale(&t), 2047);
+        t.refresh_hashes().unwrap();
+        assert_eq!(stale(&t), 0);
+        t.set_leaf(LeafIndex(700), None).unwrap();
+        assert_eq!(stale(&t), 11);
+        t.set_parent(NodeIndex(1401), None); // parent of leaf 700: already stale
+        t.set_parent(NodeIndex(1), None);
+        assert_eq!(
+            stale(&t),
+            11 + 1 + 8,
+            "node 1's path joins leaf 700's at the root"
+        );
+        t.refresh_hashes().unwrap();
+        assert_eq!(stale(&t), 0);
+        // Extending makes the new root and the new right half stale, nothing on the left.
+        t.extend().unwrap();
+        assert_eq!(stale(&t), 2048);
+        assert!(t.cached_hash(NodeIndex(1023)).is_some());
+    }
 
     #[test]
     fn leaf_span_matches_tree_math() {

@@ -170,8 +170,11 @@ impl RatchetTree {
     /// Whether the resolution of `x` is empty (no non-blank node in its subtree), without
     /// building it.
     pub fn resolution_is_empty(&self, x: NodeIndex) -> bool {
-        if x.0 >= self.storage.width() || self.node(x).is_some() {
-            return x.0 >= self.storage.width();
+        if x.0 >= self.storage.width() {
+            return true;
+        }
+        if self.node(x).is_some() {
+            return false;
         }
         match children(x) {
             Ok((l, r)) => self.resolution_is_empty(l) && self.resolution_is_empty(r),

@@ -579,9 +579,10 @@ impl Decode for TreePrivateKeys {
     fn decode(r: &mut Reader<'_>) -> Result<Self, CodecError> {
         let leaf = LeafIndex(u32::decode(r)?);
         let key = |r: &mut Reader<'_>| {
-            HpkePrivateKey::from_slice(r.read_opaque()?).map_err(|_| CodecError::WrongLength {
+            let b = r.read_opaque()?;
+            HpkePrivateKey::from_slice(b).map_err(|_| CodecError::WrongLength {
                 expected: 32,
-                got: 0,
+                got: b.len(),
             })
         };
         let leaf_key = key(r)?;

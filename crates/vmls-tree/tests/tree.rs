@@ -686,8 +686,35 @@ fn new_members_are_excluded_and_join_with_path_secret() {
     assert_eq!(r.joiners, vec![LeafIndex(4)]);
     g.check_invariants();
     // Leaf 4 knows the root key from its Welcome path secret.
-    let root = g.any_tree().root();
+    let tree = g.any_tree().clone();
+    let root = tree.root();
     assert!(g.members[&4].keys.get(root).is_some());
+    // A wrong Welcome path secret is refused and changes nothing.
+    let mut keys = TreePrivateKeys::new(LeafIndex(4), g.members[&4].keys.leaf_key().clone());
+    let before = keys.clone();
+    assert_eq!(
+        keys.join_with_path_secret(
+            &tree,
+            LeafIndex(1),
+            &vmls_crypto::Secret::from_bytes([3; 32])
+        ),
+        Err(TreeError::PathKeyMismatch { node: root })
+    );
+    assert_eq!(keys, before);
+    // A key for a node whose public key differs is reported by the consistency check.
+    let mut wrong = g.members[&0].keys.clone();
+    wrong
+        .insert(
+            root,
+            vmls_crypto::HpkePrivateKey::from_slice(&[5; 32]).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        wrong.check_consistent(&tree),
+        Err(TreeError::PrivateKeyMismatch { node: root })
+    );
+    wrong.prune(&tree);
+    assert!(wrong.get(root).is_none());
 }
 
 #[test]
