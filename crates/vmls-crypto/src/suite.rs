@@ -1,5 +1,6 @@
 //! The cipher-suite seam: suites 0x0001 and 0x0003 differ only in their AEAD.
-use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit};
+use chacha20poly1305::aead::consts::{U12, U16};
+use chacha20poly1305::{AeadCore, AeadInOut, ChaCha20Poly1305, KeyInit};
 
 use crate::Error;
 
@@ -70,6 +71,40 @@ pub trait CipherSuite: Copy + Clone + core::fmt::Debug + Default + Send + Sync +
     }
 }
 
+/// In-place detached seal with any 12-byte-nonce, 16-byte-tag RustCrypto AEAD.
+fn seal_with<A>(
+    key: &[u8],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> Result<[u8; TAG_LEN], Error>
+where
+    A: AeadInOut + KeyInit + AeadCore<NonceSize = U12, TagSize = U16>,
+{
+    let cipher = A::new_from_slice(key).map_err(|_| Error::InvalidLength)?;
+    let tag = cipher
+        .encrypt_inout_detached(&(*nonce).into(), aad, buf.into())
+        .map_err(|_| Error::InvalidLength)?;
+    Ok(tag.into())
+}
+
+/// In-place detached open; the AEAD compares the tag in constant time.
+fn open_with<A>(
+    key: &[u8],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &[u8; TAG_LEN],
+) -> Result<(), Error>
+where
+    A: AeadInOut + KeyInit + AeadCore<NonceSize = U12, TagSize = U16>,
+{
+    let cipher = A::new_from_slice(key).map_err(|_| Error::InvalidLength)?;
+    cipher
+        .decrypt_inout_detached(&(*nonce).into(), aad, buf.into(), &(*tag).into())
+        .map_err(|_| Error::AeadOpenFailed)
+}
+
 /// Cipher suite 0x0003: `MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Mls128ChaCha;
@@ -84,11 +119,7 @@ impl CipherSuite for Mls128ChaCha {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN], Error> {
-        let cipher = ChaCha20Poly1305::new_from_slice(key).map_err(|_| Error::InvalidLength)?;
-        let tag = cipher
-            .encrypt_inout_detached(&(*nonce).into(), aad, buf.into())
-            .map_err(|_| Error::InvalidLength)?;
-        Ok(tag.into())
+        seal_with::<ChaCha20Poly1305>(key, nonce, aad, buf)
     }
 
     fn open_in_place(
@@ -98,10 +129,7 @@ impl CipherSuite for Mls128ChaCha {
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), Error> {
-        let cipher = ChaCha20Poly1305::new_from_slice(key).map_err(|_| Error::InvalidLength)?;
-        cipher
-            .decrypt_inout_detached(&(*nonce).into(), aad, buf.into(), &(*tag).into())
-            .map_err(|_| Error::AeadOpenFailed)
+        open_with::<ChaCha20Poly1305>(key, nonce, aad, buf, tag)
     }
 
     fn hpke_aead() -> hpke_rs_crypto::types::AeadAlgorithm {
@@ -125,11 +153,7 @@ impl CipherSuite for Mls128Aes {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN], Error> {
-        let cipher = aes_gcm::Aes128Gcm::new_from_slice(key).map_err(|_| Error::InvalidLength)?;
-        let tag = cipher
-            .encrypt_inout_detached(&(*nonce).into(), aad, buf.into())
-            .map_err(|_| Error::InvalidLength)?;
-        Ok(tag.into())
+        seal_with::<aes_gcm::Aes128Gcm>(key, nonce, aad, buf)
     }
 
     fn open_in_place(
@@ -139,10 +163,7 @@ impl CipherSuite for Mls128Aes {
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), Error> {
-        let cipher = aes_gcm::Aes128Gcm::new_from_slice(key).map_err(|_| Error::InvalidLength)?;
-        cipher
-            .decrypt_inout_detached(&(*nonce).into(), aad, buf.into(), &(*tag).into())
-            .map_err(|_| Error::AeadOpenFailed)
+        open_with::<aes_gcm::Aes128Gcm>(key, nonce, aad, buf, tag)
     }
 
     fn hpke_aead() -> hpke_rs_crypto::types::AeadAlgorithm {
