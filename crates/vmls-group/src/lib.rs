@@ -20,6 +20,7 @@ mod labeled;
 pub mod commit;
 pub mod extensions;
 pub mod framing;
+pub mod group;
 pub mod group_info;
 pub mod key_package;
 pub mod proposals;
@@ -41,6 +42,11 @@ pub use framing::{
     FramedContentAuthData, InterimTranscriptHashInput, MLSMessage, MLSMessageBody, Mac,
     PrivateContentAAD, PrivateMessage, PrivateMessageContent, ProtocolVersion, PublicMessage,
     Sender, SenderData, SenderDataAAD, WireFormat,
+};
+pub use group::{
+    CommitOptions, CommitOutput, CommitSummary, ExternalJoinOptions, Group, GroupConfig,
+    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, ProcessedMessage, PskStore,
+    StagedMessage,
 };
 pub use group_info::{GroupInfo, GroupInfoTBS};
 pub use key_package::{KeyPackage, KeyPackageRef, KeyPackageTBS};

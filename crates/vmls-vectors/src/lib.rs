@@ -20,6 +20,7 @@ mod deserialization;
 mod key_schedule;
 mod message_protection;
 mod messages;
+mod passive_client;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
@@ -59,6 +60,9 @@ pub fn handler(file_name: &str) -> Option<CaseFn> {
         "message-protection.json" => message_protection::run,
         "transcript-hashes.json" => transcript_hashes::run,
         "welcome.json" => welcome::run,
+        "passive-client-welcome.json"
+        | "passive-client-handling-commit.json"
+        | "passive-client-random.json" => passive_client::run,
         _ => return None,
     })
 }

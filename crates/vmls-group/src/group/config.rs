@@ -1,0 +1,144 @@
+//! Limits and policies of a group (DESIGN.md: "every length and count read from the wire is
+//! bounded by configurable limits"; RFC 9750 section 7 lists the parameters deployments agree
+//! on).
+use vmls_codec::{Decode, Encode, Error as CodecError, Reader, Writer};
+use vmls_secret_tree::SecretTreeConfig;
+
+use crate::framing::WireFormat;
+
+/// Limits and policies of one member's view of a group. All limits are enforced:
+///
+/// * `max_members`: an Add (or external join) that would make the group larger fails with
+///   [`crate::group::GroupError::TooManyMembers`]; a Welcome or GroupInfo whose ratchet tree has
+///   more leaves than the next power of two above it is rejected while decoding.
+/// * `max_message_size`: `process_message` and the application-message functions reject
+///   longer input with [`crate::group::GroupError::MessageTooLarge`] before decoding it, and
+///   the sender refuses to produce a longer application message.
+/// * `max_forward_distance` / `max_retained_keys`: the secret tree's out-of-order window
+///   (a message more than `max_forward_distance` generations ahead is rejected; at most
+///   `max_retained_keys` keys of skipped generations are kept per sender and ratchet).
+/// * `max_past_epochs`: how many past epochs' secret trees are kept to decrypt late application
+///   messages (0 = none; older epochs are deleted, RFC 9420 section 14.4).
+/// * `max_pending_proposals`: how many proposals are cached per epoch.
+/// * `max_resumption_psks`: how many past epochs' `resumption_psk` are kept for resumption
+///   PSK proposals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupConfig {
+    /// Largest number of members (non-blank leaves). Default 1024.
+    pub max_members: u32,
+    /// Largest encoded MLSMessage accepted or produced, in bytes. Default 1 MiB.
+    pub max_message_size: u32,
+    /// Secret-tree forward window (generations). Default 1000.
+    pub max_forward_distance: u32,
+    /// Skipped keys kept per sender ratchet. Default 64.
+    pub max_retained_keys: u32,
+    /// Past epochs whose secret trees are kept for late application messages. Default 2.
+    pub max_past_epochs: u16,
+    /// Proposals cached per epoch. Default 256.
+    pub max_pending_proposals: u16,
+    /// Past epochs whose resumption PSK is kept. Default 8.
+    pub max_resumption_psks: u16,
+    /// Wire format of handshake messages this member sends: `PublicMessage` or
+    /// `PrivateMessage`. Default `PrivateMessage`.
+    pub handshake_wire_format: WireFormat,
+    /// PrivateMessage plaintexts are padded with zeros to a multiple of this many bytes
+    /// (0 or 1 = no padding). Default 32.
+    pub padding_block: u16,
+    /// The current time (seconds since the Unix epoch), for LeafNode lifetime checks (RFC 9420
+    /// section 7.3). `None` = the lifetime is not checked. The library has no clock: update it
+    /// with [`crate::group::Group::set_config`].
+    pub current_time: Option<u64>,
+}
+
+impl GroupConfig {
+    /// The defaults listed on each field.
+    pub const DEFAULT: Self = Self {
+        max_members: 1024,
+        max_message_size: 1 << 20,
+        max_forward_distance: vmls_secret_tree::DEFAULT_MAX_FORWARD_DISTANCE,
+        max_retained_keys: vmls_secret_tree::DEFAULT_MAX_RETAINED_KEYS,
+        max_past_epochs: 2,
+        max_pending_proposals: 256,
+        max_resumption_psks: 8,
+        handshake_wire_format: WireFormat::PrivateMessage,
+        padding_block: 32,
+        current_time: None,
+    };
+
+    /// The secret tree's part.
+    pub fn secret_tree(&self) -> SecretTreeConfig {
+        SecretTreeConfig {
+            max_forward_distance: self.max_forward_distance,
+            max_retained_keys: self.max_retained_keys,
+        }
+    }
+
+    /// Largest number of leaves a decoded ratchet tree may have (the next power of two above
+    /// `max_members`, at least 1).
+    pub fn max_tree_leaves(&self) -> u32 {
+        self.max_members
+            .max(1)
+            .checked_next_power_of_two()
+            .unwrap_or(1 << 31)
+    }
+
+    /// Zero bytes to pad a plaintext of `len` bytes with.
+    pub fn padding_for(&self, len: usize) -> usize {
+        let block = usize::from(self.padding_block);
+        if block <= 1 {
+            return 0;
+        }
+        (block - len % block) % block
+    }
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Encoding inside the state blob: the fields in order, the wire format as uint16.
+impl Encode for GroupConfig {
+    fn encode<W: Writer + ?Sized>(&self, w: &mut W) -> Result<(), CodecError> {
+        self.max_members.encode(w)?;
+        self.max_message_size.encode(w)?;
+        self.max_forward_distance.encode(w)?;
+        self.max_retained_keys.encode(w)?;
+        self.max_past_epochs.encode(w)?;
+        self.max_pending_proposals.encode(w)?;
+        self.max_resumption_psks.encode(w)?;
+        self.handshake_wire_format.encode(w)?;
+        self.padding_block.encode(w)?;
+        self.current_time.encode(w)
+    }
+    fn encoded_len(&self) -> usize {
+        4 * 4 + 2 * 3 + 2 + 2 + self.current_time.encoded_len()
+    }
+}
+
+impl Decode for GroupConfig {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, CodecError> {
+        let c = Self {
+            max_members: u32::decode(r)?,
+            max_message_size: u32::decode(r)?,
+            max_forward_distance: u32::decode(r)?,
+            max_retained_keys: u32::decode(r)?,
+            max_past_epochs: u16::decode(r)?,
+            max_pending_proposals: u16::decode(r)?,
+            max_resumption_psks: u16::decode(r)?,
+            handshake_wire_format: WireFormat::decode(r)?,
+            padding_block: u16::decode(r)?,
+            current_time: Option::<u64>::decode(r)?,
+        };
+        if !matches!(
+            c.handshake_wire_format,
+            WireFormat::PublicMessage | WireFormat::PrivateMessage
+        ) {
+            return Err(CodecError::InvalidEnum(u64::from(
+                c.handshake_wire_format.value(),
+            )));
+        }
+        Ok(c)
+    }
+}

@@ -1,0 +1,478 @@
+//! Receiving handshake and application messages (RFC 9420 sections 6, 12.1, 12.4.2).
+//!
+//! [`Group::stage_message`] takes `&self`: it decodes, authenticates, decrypts and validates a
+//! message and computes the state change without touching the group. [`Group::merge_staged`]
+//! then applies the change. [`Group::process_message`] does both. A message that fails any check
+//! changes nothing.
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use vmls_codec::Decode;
+use vmls_crypto::CipherSuite;
+use vmls_secret_tree::RatchetType;
+use vmls_tree::LeafIndex;
+
+use super::error::{GroupError, ProposalError};
+use super::{CachedProposal, EpochState, Group, GroupStatus, check_size};
+use crate::extensions::{ExternalSenders, find};
+use crate::framing::{
+    AuthenticatedContent, Content, ContentType, MLSMessage, MLSMessageBody, PrivateMessage,
+    PublicMessage, Sender,
+};
+use crate::proposals::{Proposal, ProposalRef, ReInit};
+
+/// What a Commit changed, as seen by a member that applied it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitSummary {
+    /// The committer (`Member(leaf)` or `NewMemberCommit`).
+    pub sender: Sender,
+    /// The committer's leaf index in the new epoch.
+    pub committer: u32,
+    /// The new epoch.
+    pub epoch: u64,
+    /// Leaves added by Add proposals.
+    pub added: Vec<u32>,
+    /// Leaves removed.
+    pub removed: Vec<u32>,
+    /// Leaves updated by Update proposals.
+    pub updated: Vec<u32>,
+    /// Whether the Commit carried an UpdatePath.
+    pub has_path: bool,
+    /// Number of PSKs injected.
+    pub psks: usize,
+    /// Whether a GroupContextExtensions proposal replaced the extensions.
+    pub extensions_changed: bool,
+    /// Whether this member was removed (the group is now [`GroupStatus::Removed`]).
+    pub self_removed: bool,
+    /// A committed ReInit proposal (the group is now [`GroupStatus::ReInitialized`]).
+    pub reinit: Option<ReInit>,
+}
+
+/// The outcome of processing a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcessedMessage {
+    /// Application data from a member.
+    Application {
+        /// Sender leaf index.
+        sender: u32,
+        /// Epoch the message was sent in (the current one or a retained past one).
+        epoch: u64,
+        /// The application data.
+        data: Vec<u8>,
+        /// The message's authenticated data.
+        authenticated_data: Vec<u8>,
+    },
+    /// A valid proposal, now cached for Commits by reference.
+    Proposal {
+        /// Who proposed.
+        sender: Sender,
+        /// Its reference (RFC 9420 section 5.2).
+        reference: ProposalRef,
+        /// The proposal (boxed: an Add carries a whole KeyPackage).
+        proposal: Box<Proposal>,
+    },
+    /// A Commit was applied: the group is in a new epoch (or this member was removed).
+    Commit(CommitSummary),
+}
+
+/// Which secret tree a message's key comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeySource {
+    Current,
+    Past(u64),
+}
+
+/// A generation to consume when the staged message is merged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Consume {
+    source: KeySource,
+    leaf: u32,
+    kind: RatchetType,
+    generation: u32,
+}
+
+enum Change<S: CipherSuite> {
+    None,
+    CacheProposal(Box<CachedProposal>),
+    NewEpoch(Box<EpochState<S>>),
+    Removed,
+    ReInit(Box<EpochState<S>>, ReInit),
+    MergePending,
+}
+
+/// A message that passed every check, with the state change it causes; apply it with
+/// [`Group::merge_staged`] (in the same epoch, before any other change to the group).
+pub struct StagedMessage<S: CipherSuite> {
+    epoch: u64,
+    consume: Option<Consume>,
+    change: Change<S>,
+    outcome: ProcessedMessage,
+}
+
+impl<S: CipherSuite> StagedMessage<S> {
+    /// What merging will report.
+    pub fn outcome(&self) -> &ProcessedMessage {
+        &self.outcome
+    }
+}
+
+impl<S: CipherSuite> core::fmt::Debug for StagedMessage<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StagedMessage")
+            .field("epoch", &self.epoch)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A verified handshake content and the secret-tree generation it used.
+struct Verified {
+    auth: AuthenticatedContent,
+    consume: Option<Consume>,
+}
+
+impl<S: CipherSuite> Group<S> {
+    /// Processes one encoded MLSMessage (PublicMessage or PrivateMessage): stages it and
+    /// merges it. On error the group is unchanged.
+    pub fn process_message(&mut self, message: &[u8]) -> Result<ProcessedMessage, GroupError> {
+        let staged = self.stage_message(message)?;
+        self.merge_staged(staged)
+    }
+
+    /// Verifies, decrypts and validates one encoded MLSMessage and computes its effect, without
+    /// changing the group (RFC 9420 sections 6.2, 6.3, 12.1, 12.4.2).
+    ///
+    /// * Handshake messages must be for the current epoch ([`GroupError::WrongEpoch`]);
+    ///   application messages for the current epoch or a retained past one.
+    /// * A Commit this member created comes back as its own pending commit and is merged as
+    ///   such, without re-processing.
+    pub fn stage_message(&self, message: &[u8]) -> Result<StagedMessage<S>, GroupError> {
+        check_size(&self.config, message.len())?;
+        let epoch = self.epoch();
+        if let Some(p) = &self.pending_commit
+            && p.message.as_slice() == message
+        {
+            return Ok(StagedMessage {
+                epoch,
+                consume: None,
+                change: Change::MergePending,
+                outcome: ProcessedMessage::Commit(p.summary.clone()),
+            });
+        }
+        let msg = MLSMessage::decode_exact(message)?;
+        let verified = match msg.body {
+            MLSMessageBody::PublicMessage(pm) => self.verify_public(pm)?,
+            MLSMessageBody::PrivateMessage(pm) => {
+                if pm.content_type == ContentType::Application
+                    && (pm.epoch != epoch || self.status != GroupStatus::Active)
+                {
+                    return self.stage_past_application(&pm);
+                }
+                self.verify_private(&pm)?
+            }
+            other => {
+                return Err(GroupError::UnexpectedWireFormat(
+                    other.wire_format().value(),
+                ));
+            }
+        };
+        self.stage_verified(verified)
+    }
+
+    /// Applies a staged message. Fails (and changes nothing) if the group changed since it was
+    /// staged.
+    pub fn merge_staged(
+        &mut self,
+        staged: StagedMessage<S>,
+    ) -> Result<ProcessedMessage, GroupError> {
+        if staged.epoch != self.epoch() {
+            return Err(GroupError::WrongEpoch {
+                got: staged.epoch,
+                expected: self.epoch(),
+            });
+        }
+        if let Change::MergePending = staged.change {
+            self.merge_pending_commit()?;
+            return Ok(staged.outcome);
+        }
+        if let Change::CacheProposal(p) = &staged.change
+            && self.proposals.len() >= usize::from(self.config.max_pending_proposals)
+            && !self.proposals.iter().any(|c| c.reference == p.reference)
+        {
+            return Err(GroupError::TooManyProposals {
+                max: usize::from(self.config.max_pending_proposals),
+            });
+        }
+        if let Some(c) = staged.consume {
+            let tree = match c.source {
+                KeySource::Current => &mut self.epoch.secret_tree,
+                KeySource::Past(e) => {
+                    &mut self
+                        .past_epochs
+                        .iter_mut()
+                        .find(|p| p.context.epoch == e)
+                        .ok_or(GroupError::WrongEpoch {
+                            got: e,
+                            expected: self.epoch.context.epoch,
+                        })?
+                        .secret_tree
+                }
+            };
+            tree.consume_key(c.leaf, c.kind, c.generation)?;
+        }
+        match staged.change {
+            Change::None | Change::MergePending => {}
+            Change::CacheProposal(p) => {
+                if !self.proposals.iter().any(|c| c.reference == p.reference) {
+                    self.proposals.push(*p);
+                }
+            }
+            Change::NewEpoch(next) => self.install_epoch(*next),
+            Change::Removed => {
+                self.retire_current_epoch();
+                self.proposals.clear();
+                self.pending_commit = None;
+                self.status = GroupStatus::Removed;
+            }
+            Change::ReInit(next, reinit) => {
+                self.install_epoch(*next);
+                self.status = GroupStatus::ReInitialized(reinit);
+            }
+        }
+        Ok(staged.outcome)
+    }
+
+    /// The signature key of a PublicMessage's sender (RFC 9420 section 6.1) and the sender-type
+    /// rules on its content.
+    fn public_sender_key(&self, pm: &PublicMessage) -> Result<[u8; 32], GroupError> {
+        let content = &pm.content.content;
+        match pm.content.sender {
+            Sender::Member(i) => self.epoch.member_signature_key(i),
+            Sender::External(i) => {
+                let Content::Proposal(p) = content else {
+                    return Err(GroupError::SenderNotAllowed);
+                };
+                if !p.allowed_from_external_sender() {
+                    return Err(GroupError::SenderNotAllowed);
+                }
+                let senders =
+                    find::<ExternalSenders>(&self.epoch.context.extensions)?.unwrap_or_default();
+                senders
+                    .0
+                    .get(i as usize)
+                    .map(|s| s.signature_key.0)
+                    .ok_or(GroupError::UnknownExternalSender { index: i })
+            }
+            Sender::NewMemberProposal => match content {
+                Content::Proposal(Proposal::Add(a)) => {
+                    Ok(a.key_package.tbs.leaf_node.content.signature_key.0)
+                }
+                _ => Err(GroupError::SenderNotAllowed),
+            },
+            Sender::NewMemberCommit => match content {
+                Content::Commit(c) => c
+                    .path
+                    .as_ref()
+                    .map(|p| p.leaf_node.content.signature_key.0)
+                    .ok_or(GroupError::InvalidProposal(ProposalError::PathRequired)),
+                _ => Err(GroupError::SenderNotAllowed),
+            },
+        }
+    }
+
+    fn verify_public(&self, pm: PublicMessage) -> Result<Verified, GroupError> {
+        let ctx = &self.epoch.context;
+        if pm.content.group_id.as_slice() != ctx.group_id.as_slice() {
+            return Err(GroupError::WrongGroupId);
+        }
+        if pm.content.epoch != ctx.epoch {
+            return Err(GroupError::WrongEpoch {
+                got: pm.content.epoch,
+                expected: ctx.epoch,
+            });
+        }
+        let key = self.public_sender_key(&pm)?;
+        let auth = pm.unprotect(&key, ctx, Some(&self.epoch.secrets.membership_key))?;
+        Ok(Verified {
+            auth,
+            consume: None,
+        })
+    }
+
+    fn verify_private(&self, pm: &PrivateMessage) -> Result<Verified, GroupError> {
+        let ctx = &self.epoch.context;
+        if pm.group_id.as_slice() != ctx.group_id.as_slice() {
+            return Err(GroupError::WrongGroupId);
+        }
+        if pm.epoch != ctx.epoch {
+            return Err(GroupError::WrongEpoch {
+                got: pm.epoch,
+                expected: ctx.epoch,
+            });
+        }
+        let sender_data = pm.decrypt_sender_data::<S>(&self.epoch.secrets.sender_data_secret)?;
+        let leaf = sender_data.leaf_index;
+        let signature_key = self.epoch.member_signature_key(leaf)?;
+        let kind = match pm.content_type {
+            ContentType::Application => RatchetType::Application,
+            _ => RatchetType::Handshake,
+        };
+        let key = self
+            .epoch
+            .secret_tree
+            .peek_key(leaf, kind, sender_data.generation)?;
+        let auth = pm
+            .decrypt::<S>(&sender_data, &key)?
+            .verify(&signature_key, ctx)?;
+        Ok(Verified {
+            auth,
+            consume: Some(Consume {
+                source: KeySource::Current,
+                leaf,
+                kind,
+                generation: sender_data.generation,
+            }),
+        })
+    }
+
+    /// An application message of a retained past epoch (RFC 9420 section 14.4).
+    fn stage_past_application(&self, pm: &PrivateMessage) -> Result<StagedMessage<S>, GroupError> {
+        let current = self.epoch();
+        let wrong = if self.status != GroupStatus::Active && pm.epoch == current {
+            GroupError::Inactive
+        } else {
+            GroupError::WrongEpoch {
+                got: pm.epoch,
+                expected: current,
+            }
+        };
+        if pm.group_id.as_slice() != self.group_id() {
+            return Err(GroupError::WrongGroupId);
+        }
+        let past = self
+            .past_epochs
+            .iter()
+            .find(|p| p.context.epoch == pm.epoch)
+            .ok_or(wrong)?;
+        let sender_data = pm.decrypt_sender_data::<S>(&past.sender_data_secret)?;
+        let leaf = sender_data.leaf_index;
+        let signature_key = past
+            .signature_keys
+            .iter()
+            .find(|(i, _)| *i == leaf)
+            .map(|(_, k)| *k)
+            .ok_or(GroupError::UnknownMember { leaf })?;
+        let key =
+            past.secret_tree
+                .peek_key(leaf, RatchetType::Application, sender_data.generation)?;
+        let auth = pm
+            .decrypt::<S>(&sender_data, &key)?
+            .verify(&signature_key, &past.context)?;
+        let Content::Application(data) = auth.content.content else {
+            return Err(GroupError::SenderNotAllowed);
+        };
+        Ok(StagedMessage {
+            epoch: current,
+            consume: Some(Consume {
+                source: KeySource::Past(pm.epoch),
+                leaf,
+                kind: RatchetType::Application,
+                generation: sender_data.generation,
+            }),
+            change: Change::None,
+            outcome: ProcessedMessage::Application {
+                sender: leaf,
+                epoch: pm.epoch,
+                data: data.0,
+                authenticated_data: auth.content.authenticated_data.0,
+            },
+        })
+    }
+
+    fn stage_verified(&self, v: Verified) -> Result<StagedMessage<S>, GroupError> {
+        let epoch = self.epoch();
+        let sender = v.auth.content.sender;
+        match &v.auth.content.content {
+            Content::Application(data) => {
+                let Sender::Member(leaf) = sender else {
+                    return Err(GroupError::SenderNotAllowed);
+                };
+                if self.status != GroupStatus::Active {
+                    return Err(GroupError::Inactive);
+                }
+                Ok(StagedMessage {
+                    epoch,
+                    consume: v.consume,
+                    change: Change::None,
+                    outcome: ProcessedMessage::Application {
+                        sender: leaf,
+                        epoch,
+                        data: data.0.clone(),
+                        authenticated_data: v.auth.content.authenticated_data.0.clone(),
+                    },
+                })
+            }
+            Content::Proposal(p) => {
+                self.require_active()?;
+                if let Proposal::ExternalInit(_) = p {
+                    return Err(ProposalError::ExternalInit.into());
+                }
+                let reference = v.auth.make_proposal_ref()?;
+                let outcome = ProcessedMessage::Proposal {
+                    sender,
+                    reference,
+                    proposal: Box::new(p.clone()),
+                };
+                if self.proposals.iter().any(|c| c.reference == reference) {
+                    // Seen already (e.g. this member's own proposal echoed back).
+                    return Ok(StagedMessage {
+                        epoch,
+                        consume: v.consume,
+                        change: Change::None,
+                        outcome,
+                    });
+                }
+                if sender == Sender::Member(self.epoch.own_leaf.0)
+                    && matches!(p, Proposal::Update(_))
+                {
+                    // An Update of this member it has no private key for.
+                    return Err(GroupError::SenderNotAllowed);
+                }
+                self.check_proposal(p, &sender)?;
+                Ok(StagedMessage {
+                    epoch,
+                    consume: v.consume,
+                    change: Change::CacheProposal(Box::new(CachedProposal {
+                        reference,
+                        sender,
+                        proposal: p.clone(),
+                        own_leaf_key: None,
+                    })),
+                    outcome,
+                })
+            }
+            Content::Commit(_) => {
+                self.require_active()?;
+                if sender == Sender::Member(self.epoch.own_leaf.0) {
+                    return Err(GroupError::UnexpectedOwnCommit);
+                }
+                let (next, summary) = self.stage_commit(&v.auth)?;
+                let change = match (next, &summary.reinit) {
+                    (None, _) => Change::Removed,
+                    (Some(n), Some(r)) => Change::ReInit(Box::new(n), r.clone()),
+                    (Some(n), None) => Change::NewEpoch(Box::new(n)),
+                };
+                Ok(StagedMessage {
+                    epoch,
+                    consume: v.consume,
+                    change,
+                    outcome: ProcessedMessage::Commit(summary),
+                })
+            }
+        }
+    }
+}
+
+/// The leaf indices as `u32`.
+pub(crate) fn leaves(v: &[LeafIndex]) -> Vec<u32> {
+    v.iter().map(|l| l.0).collect()
+}
