@@ -1,3 +1,103 @@
-//! Placeholder: filled in by a later issue.
+//! # vmls: MLS (RFC 9420) for small devices
+//!
+//! The public API of the vmls workspace: one member's state of an MLS group ([`Group`]),
+//! key packages, and the building blocks underneath (codec, crypto, ratchet tree, key schedule,
+//! secret tree, framing) for those who need them.
+//!
+//! * Cipher suite 0x0003 (`MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519`) is the default
+//!   and fixed at compile time; suite 0x0001 is available with the `suite-1` feature.
+//! * `#![no_std]` with `alloc`. Every operation that needs randomness takes a
+//!   `rand_core::CryptoRng` from the caller (a device passes its TRNG-backed CSPRNG); given the
+//!   same RNG the result is byte-identical.
+//! * State is a plain value: [`Group::to_bytes`] / [`Group::from_bytes`] give a versioned blob to
+//!   keep in flash. Read `docs/embedding.md` for the persistence rule that prevents key and
+//!   nonce reuse after a crash.
+//! * Processing is transactional: a rejected message returns a typed [`GroupError`] and leaves
+//!   the group unchanged.
+//!
+//! ## Example: two members, one message each way
+//!
+//! ```
+//! use vmls::{
+//!     CommitOptions, Group, GroupConfig, KeyPackageParams, Lifetime, Mls128ChaCha, Proposal,
+//!     PskStore, SeededPrng, SignatureKeyPair, create_key_package,
+//! };
+//!
+//! # fn main() -> Result<(), vmls::GroupError> {
+//! // Tests use a seeded RNG; a device passes its hardware-backed CSPRNG instead.
+//! let mut rng = SeededPrng::from_seed([7; 32]);
+//! let forever = Lifetime { not_before: 0, not_after: u64::MAX };
+//!
+//! // Alice creates a group.
+//! let alice_key = SignatureKeyPair::generate(&mut rng);
+//! let mut alice: Group = Group::create(
+//!     b"kitchen sensors",
+//!     &KeyPackageParams::basic(b"alice", forever),
+//!     &alice_key,
+//!     vec![],
+//!     GroupConfig::default(),
+//!     &mut rng,
+//! )?;
+//!
+//! // Bob publishes a KeyPackage; Alice adds him and sends him the Welcome.
+//! let bob_key = SignatureKeyPair::generate(&mut rng);
+//! let (bob_kp, bob_private) = create_key_package::<Mls128ChaCha, _>(
+//!     &KeyPackageParams::basic(b"bob", forever),
+//!     &bob_key,
+//!     &mut rng,
+//! )?;
+//! let options = CommitOptions {
+//!     proposals: vec![Proposal::Add(vmls::Add { key_package: bob_kp.clone() })],
+//!     ..CommitOptions::default()
+//! };
+//! let out = alice.commit(&options, &mut rng)?;
+//! alice.merge_pending_commit()?; // once the Delivery Service accepted the commit
+//! let welcome = out.welcome.expect("a Welcome for Bob");
+//! let mut bob: Group = Group::join_from_welcome_bytes(
+//!     &welcome,
+//!     &bob_kp,
+//!     &bob_private,
+//!     None, // the ratchet tree is inside the Welcome
+//!     PskStore::new(),
+//!     GroupConfig::default(),
+//! )?;
+//! assert_eq!(alice.epoch_authenticator(), bob.epoch_authenticator());
+//!
+//! // Application messages go through caller buffers (no heap on this path).
+//! let mut wire = [0u8; 256];
+//! let n = alice.encrypt_application(b"", b"23.5 C", &mut rng, &mut wire)?;
+//! let mut plain = [0u8; 256];
+//! let got = bob.decrypt_application(&wire[..n], &mut plain)?;
+//! assert_eq!(&plain[..got.len], b"23.5 C");
+//!
+//! let n = bob.encrypt_application(b"", b"ack", &mut rng, &mut wire)?;
+//! let got = alice.decrypt_application(&wire[..n], &mut plain)?;
+//! assert_eq!(&plain[..got.len], b"ack");
+//!
+//! // The state survives a reboot.
+//! let blob = bob.to_bytes()?;
+//! let restored: Group = Group::from_bytes(&blob)?;
+//! assert_eq!(restored.epoch(), bob.epoch());
+//! # Ok(())
+//! # }
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
+
+pub use vmls_codec as codec;
+pub use vmls_crypto as crypto;
+pub use vmls_group as group;
+pub use vmls_keyschedule as keyschedule;
+pub use vmls_secret_tree as secret_tree;
+pub use vmls_tree as tree;
+
+#[cfg(feature = "suite-1")]
+pub use vmls_crypto::Mls128Aes;
+pub use vmls_crypto::{CipherSuite, CryptoRng, Mls128ChaCha, SeededPrng, SignatureKeyPair};
+pub use vmls_group::group::{
+    CommitOptions, CommitOutput, CommitSummary, ExternalJoinOptions, Group, GroupConfig,
+    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, ProcessedMessage, PskStore,
+    create_key_package, validate_key_package,
+};
+pub use vmls_group::{Add, KeyPackage, Proposal, Remove};
+pub use vmls_tree::{Credential, Lifetime};
