@@ -28,15 +28,20 @@ fn exercise(seed: [u8; 32]) -> u32 {
     let mut acc = 0u32;
 
     // vmls-crypto: labeled KDF, signatures, HPKE, AEAD.
-    let Ok(secret) = vmls_crypto::derive_secret(&seed, b"epoch") else { return 1 };
+    let Ok(secret) = vmls_crypto::derive_secret(&seed, b"epoch") else {
+        return 1;
+    };
     let kp = vmls_crypto::SignatureKeyPair::generate(&mut rng);
-    let Ok(sig) = vmls_crypto::sign_with_label(&kp.private, b"LeafNodeTBS", secret.as_bytes()) else {
+    let Ok(sig) = vmls_crypto::sign_with_label(&kp.private, b"LeafNodeTBS", secret.as_bytes())
+    else {
         return 2;
     };
     if vmls_crypto::verify_with_label(&kp.public, b"LeafNodeTBS", secret.as_bytes(), &sig).is_ok() {
         acc += 1;
     }
-    let Ok(hpke) = vmls_crypto::derive_key_pair(secret.as_bytes()) else { return 3 };
+    let Ok(hpke) = vmls_crypto::derive_key_pair(secret.as_bytes()) else {
+        return 3;
+    };
     let Ok(ct) = vmls_crypto::encrypt_with_label::<Mls128ChaCha, _>(
         &hpke.public,
         b"UpdatePathNode",
@@ -87,7 +92,59 @@ fn exercise(seed: [u8; 32]) -> u32 {
         extensions: alloc::vec![],
     };
     acc += gc.encoded_len() as u32;
+
+    // vmls (vmls-group, vmls-secret-tree): a whole two-member session as a device would run it.
+    acc += session(&mut rng).unwrap_or(0);
     acc
+}
+
+/// Alice creates a group, adds Bob by Welcome, and they exchange one application message.
+fn session(rng: &mut SeededPrng) -> Result<u32, vmls::GroupError> {
+    use vmls::{CommitOptions, Group, GroupConfig, KeyPackageParams, Lifetime, PskStore};
+    let forever = Lifetime {
+        not_before: 0,
+        not_after: u64::MAX,
+    };
+    let alice_key = vmls::SignatureKeyPair::generate(rng);
+    let mut alice: Group = Group::create(
+        b"fw",
+        &KeyPackageParams::basic(b"alice", forever),
+        &alice_key,
+        alloc::vec![],
+        GroupConfig::default(),
+        rng,
+    )?;
+    let bob_key = vmls::SignatureKeyPair::generate(rng);
+    let (kp, kp_priv) = vmls::create_key_package::<Mls128ChaCha, _>(
+        &KeyPackageParams::basic(b"bob", forever),
+        &bob_key,
+        rng,
+    )?;
+    let options = CommitOptions {
+        proposals: alloc::vec![vmls::Proposal::Add(vmls::Add {
+            key_package: kp.clone()
+        })],
+        ..CommitOptions::default()
+    };
+    let out = alice.commit(&options, rng)?;
+    alice.merge_pending_commit()?;
+    let Some(welcome) = out.welcome else {
+        return Ok(0);
+    };
+    let mut bob: Group = Group::join_from_welcome_bytes(
+        &welcome,
+        &kp,
+        &kp_priv,
+        None,
+        PskStore::new(),
+        GroupConfig::default(),
+    )?;
+    let mut wire = [0u8; 256];
+    let n = alice.encrypt_application(b"", b"sensor reading", rng, &mut wire)?;
+    let mut plain = [0u8; 256];
+    let got = bob.decrypt_application(wire.get(..n).unwrap_or(&[]), &mut plain)?;
+    let blob = bob.to_bytes()?;
+    Ok(got.len as u32 + blob.len() as u32)
 }
 
 #[entry]
