@@ -24,6 +24,10 @@ echo "firmware profile (compact sha2, no curve tables):"
 RUSTFLAGS="$LINK --cfg sha2_backend_soft=\"compact\"" \
     cargo build -q --release --target-dir target/firmware
 python3 ../.ci/elf_size.py target/firmware/$TARGET/release/vmls-nostd-check
+echo "firmware profile, layers below the group engine only (codec, crypto, tree, key schedule):"
+RUSTFLAGS="$LINK --cfg sha2_backend_soft=\"compact\"" \
+    cargo build -q --release --no-default-features --target-dir target/firmware-core
+python3 ../.ci/elf_size.py target/firmware-core/$TARGET/release/vmls-nostd-check
 echo "fast profile (unrolled sha2, curve25519 precomputed tables):"
 RUSTFLAGS="$LINK" cargo build -q --release --features fast --target-dir target/fast
 python3 ../.ci/elf_size.py target/fast/$TARGET/release/vmls-nostd-check
