@@ -16,6 +16,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod ed25519;
 mod error;
 mod hash;
 mod hpke;
@@ -38,8 +39,9 @@ pub use kdf::{
 pub use prng::SeededPrng;
 pub use secret::Secret;
 pub use sign::{
-    SIGNATURE_LEN, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey, sign_with_label,
-    verify_with_label,
+    BatchVerifier, MAX_CONTENT_PARTS, SIGNATURE_LEN, SignatureKeyPair, SignaturePrivateKey,
+    SignaturePublicKey, sign_with_label, sign_with_label_parts, verify_with_label,
+    verify_with_label_parts,
 };
 #[cfg(feature = "suite-1")]
 pub use suite::Mls128Aes;

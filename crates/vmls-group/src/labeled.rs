@@ -1,53 +1,17 @@
 //! `SignWithLabel` / `VerifyWithLabel` (RFC 9420 section 5.1.2) over content given as pieces,
 //! so a caller can sign a structure it never assembles in memory (the application-message path
 //! signs `FramedContentTBS` from the message header, the payload and the cached GroupContext).
-//!
-//! `SignContent = opaque label<V> ("MLS 1.0 " + Label) || opaque content<V>`; Ed25519 is applied
-//! to the concatenation with ed25519-dalek's multi-part API, which hashes the pieces in order.
-use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
-use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
-use vmls_codec::{SliceWriter, encode_varint};
-use vmls_crypto::{LABEL_PREFIX, SIGNATURE_LEN, SignaturePrivateKey};
+//! The labeled encoding and the verification equation live in vmls-crypto
+//! ([`vmls_crypto::sign_with_label_parts`], [`vmls_crypto::verify_with_label_parts`]) so every
+//! signature in vmls is checked the same way.
+use vmls_crypto::{SIGNATURE_LEN, SignaturePrivateKey};
 
 use crate::Error;
 
-/// Most pieces a content may be split into.
-pub(crate) const MAX_PARTS: usize = 16;
-
-/// Calls `f` with the pieces of `SignContent` for `label` and the content `parts`.
-fn with_sign_content<T>(
-    label: &[u8],
-    parts: &[&[u8]],
-    f: impl FnOnce(&[&[u8]]) -> T,
-) -> Result<T, Error> {
-    if parts.len() > MAX_PARTS {
-        return Err(Error::BufferTooSmall {
-            needed: parts.len(),
-        });
-    }
-    let content_len: usize = parts.iter().map(|p| p.len()).sum();
-    let mut label_len = [0u8; 4];
-    let mut w = SliceWriter::new(&mut label_len);
-    encode_varint(&mut w, LABEL_PREFIX.len() + label.len())?;
-    let label_len = w.into_written();
-    let mut body_len = [0u8; 4];
-    let mut w = SliceWriter::new(&mut body_len);
-    encode_varint(&mut w, content_len)?;
-    let body_len = w.into_written();
-
-    let mut all: [&[u8]; MAX_PARTS + 4] = [&[]; MAX_PARTS + 4];
-    let head: [&[u8]; 4] = [label_len, LABEL_PREFIX, label, body_len];
-    for (slot, part) in all.iter_mut().zip(head.iter().chain(parts.iter())) {
-        *slot = part;
-    }
-    let used = all.get(..4 + parts.len()).unwrap_or(&[]);
-    Ok(f(used))
-}
-
-/// An Ed25519 signing key expanded once (hash of the seed and public key), for signing many
-/// messages. Zeroized on drop; never printed.
+/// An Ed25519 signing key kept expanded for signing many messages. Zeroized on drop; never
+/// printed.
 #[derive(Clone)]
-pub struct PreparedSigner(SigningKey);
+pub struct PreparedSigner(SignaturePrivateKey);
 
 impl core::fmt::Debug for PreparedSigner {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -56,14 +20,14 @@ impl core::fmt::Debug for PreparedSigner {
 }
 
 impl PreparedSigner {
-    /// Expands `key`.
+    /// Wraps `key`.
     pub fn new(key: &SignaturePrivateKey) -> Self {
-        Self(SigningKey::from_bytes(&key.to_bytes()))
+        Self(key.clone())
     }
 
     /// The public key.
     pub fn public_key(&self) -> vmls_crypto::SignaturePublicKey {
-        self.0.verifying_key().to_bytes()
+        self.0.public_key()
     }
 }
 
@@ -73,9 +37,12 @@ pub(crate) fn sign_parts(
     label: &[u8],
     parts: &[&[u8]],
 ) -> Result<[u8; SIGNATURE_LEN], Error> {
-    let sig = with_sign_content(label, parts, |all| key.0.try_multipart_sign(all))?
-        .map_err(|_| Error::Crypto(vmls_crypto::Error::InvalidPrivateKey))?;
-    Ok(sig.to_bytes())
+    vmls_crypto::sign_with_label_parts(&key.0, label, parts).map_err(|e| match e {
+        vmls_crypto::Error::InvalidLength => Error::BufferTooSmall {
+            needed: parts.len(),
+        },
+        e => Error::Crypto(e),
+    })
 }
 
 /// `VerifyWithLabel(public, label, parts[0] || parts[1] || ..., signature)`.
@@ -85,11 +52,12 @@ pub(crate) fn verify_parts(
     parts: &[&[u8]],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let public: &[u8; 32] = public.try_into().map_err(|_| Error::InvalidSignature)?;
-    let vk = VerifyingKey::from_bytes(public).map_err(|_| Error::InvalidSignature)?;
-    let sig = Signature::from_slice(signature).map_err(|_| Error::InvalidSignature)?;
-    with_sign_content(label, parts, |all| vk.multipart_verify(all, &sig))?
-        .map_err(|_| Error::InvalidSignature)
+    vmls_crypto::verify_with_label_parts(public, label, parts, signature).map_err(|e| match e {
+        vmls_crypto::Error::InvalidLength => Error::BufferTooSmall {
+            needed: parts.len(),
+        },
+        _ => Error::InvalidSignature,
+    })
 }
 
 #[cfg(test)]
