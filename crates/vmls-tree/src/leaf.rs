@@ -1,7 +1,7 @@
 //! LeafNode signatures (`LeafNodeTBS`, RFC 9420 section 7.2) and the leaf checks of section 7.3
 //! that need no group state beyond what the caller passes in.
 use vmls_codec::{Encode, Error as CodecError, Writer, encode_opaque};
-use vmls_crypto::{SignaturePrivateKey, sign_with_label, verify_with_label};
+use vmls_crypto::{BatchVerifier, SignaturePrivateKey, sign_with_label, verify_with_label};
 
 use crate::error::TreeError;
 use crate::extension::is_default_proposal;
@@ -149,17 +149,7 @@ impl LeafNode {
         leaf_index: Option<LeafIndex>,
         params: &LeafValidationParams<'_>,
     ) -> Result<(), TreeError> {
-        let c = &self.content;
-        let source = c.leaf_node_source.source_type();
-        if let Some(want) = expected_source
-            && want != source
-        {
-            return Err(TreeError::WrongLeafNodeSource {
-                leaf: leaf_index,
-                expected: want as u8,
-                got: source as u8,
-            });
-        }
+        self.check_source(expected_source, leaf_index)?;
         let ctx = leaf_index.map(|leaf_index| LeafSigningContext {
             group_id: params.group_id,
             leaf_index,
@@ -170,6 +160,59 @@ impl LeafNode {
             }
             r => r?,
         }
+        self.validate_content(leaf_index, params)
+    }
+
+    fn check_source(
+        &self,
+        expected_source: Option<LeafNodeSourceType>,
+        leaf_index: Option<LeafIndex>,
+    ) -> Result<(), TreeError> {
+        let source = self.content.leaf_node_source.source_type();
+        match expected_source {
+            Some(want) if want != source => Err(TreeError::WrongLeafNodeSource {
+                leaf: leaf_index,
+                expected: want as u8,
+                got: source as u8,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds this leaf's `VerifyWithLabel(signature_key, "LeafNodeTBS", LeafNodeTBS)` at
+    /// `leaf_index` to `batch` and runs every other check of [`LeafNode::validate`] (a joiner
+    /// checks all leaves' signatures in one batch, see [`crate::RatchetTree::validate_leaves`]).
+    pub fn validate_batched(
+        &self,
+        leaf_index: LeafIndex,
+        params: &LeafValidationParams<'_>,
+        batch: &mut BatchVerifier,
+    ) -> Result<(), TreeError> {
+        let ctx = LeafSigningContext {
+            group_id: params.group_id,
+            leaf_index,
+        };
+        let tbs = LeafNodeTbs::new(&self.content, Some(ctx))?.to_bytes()?;
+        batch
+            .push(
+                &self.content.signature_key.0,
+                LEAF_NODE_TBS_LABEL,
+                &tbs,
+                &self.signature.0,
+            )
+            .map_err(|_| TreeError::InvalidLeafSignature {
+                leaf: Some(leaf_index),
+            })?;
+        self.validate_content(Some(leaf_index), params)
+    }
+
+    /// The checks of [`LeafNode::validate`] after the signature.
+    fn validate_content(
+        &self,
+        leaf_index: Option<LeafIndex>,
+        params: &LeafValidationParams<'_>,
+    ) -> Result<(), TreeError> {
+        let c = &self.content;
         let ct = c.credential.credential_type();
         if !c.capabilities.credentials.contains(&ct) {
             return Err(TreeError::CredentialTypeNotInCapabilities {

@@ -1,5 +1,6 @@
 //! The tree validation a joiner does (RFC 9420 section 12.4.3.1).
 use alloc::vec::Vec;
+use vmls_crypto::BatchVerifier;
 
 use crate::error::TreeError;
 use crate::leaf::LeafValidationParams;
@@ -35,8 +36,9 @@ impl RatchetTree {
                 in_use.push(ct);
             }
         }
+        let mut batch = BatchVerifier::with_capacity(self.n_leaves() as usize);
         for (i, l) in self.members() {
-            l.validate(None, Some(i), params)?;
+            l.validate_batched(i, params, &mut batch)?;
             if let Some(ct) = in_use
                 .iter()
                 .find(|ct| !l.content.capabilities.credentials.contains(ct))
@@ -47,7 +49,14 @@ impl RatchetTree {
                 });
             }
         }
-        Ok(())
+        if batch.verify().is_ok() {
+            return Ok(());
+        }
+        // The batch says some signature is bad; find which, to report it.
+        for (i, l) in self.members() {
+            l.validate(None, Some(i), params)?;
+        }
+        Err(TreeError::InvalidLeafSignature { leaf: None })
     }
 
     /// No two leaves share a signature key and no two nodes an encryption key (sections 7.3,

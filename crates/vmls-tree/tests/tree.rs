@@ -556,6 +556,19 @@ fn joiner_validation_rejects_tampering() {
         })
     );
 
+    // A broken S (the point R still decodes): only the batch equation catches it, and the
+    // fallback names the leaf.
+    let mut w = v.clone();
+    if let Some(Some(Node::Leaf(l))) = w.get_mut(2) {
+        l.signature.0[40] ^= 1;
+    }
+    assert_eq!(
+        rebuild(&w).validate(&p),
+        Err(TreeError::InvalidLeafSignature {
+            leaf: Some(LeafIndex(1))
+        })
+    );
+
     // The same tree under another group id.
     let other = LeafValidationParams {
         group_id: b"another group",
