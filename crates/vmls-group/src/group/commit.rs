@@ -9,12 +9,14 @@ use vmls_keyschedule::{GroupContext, NewEpoch, PreSharedKeyId, Psk, psk_secret};
 use vmls_secret_tree::{RatchetType, SecretTree};
 use vmls_tree::{
     Extension, LeafIndex, LeafNode, LeafNodeSource, LeafSigningContext, LeafValidationParams,
-    RatchetTree, TreePrivateKeys,
+    RatchetTree, TreeError, TreePrivateKeys,
 };
 
 use super::error::{GroupError, ProposalError};
 use super::process::{CommitSummary, leaves};
-use super::proposals::{Applied, Committer, Resolved, check_member_limit, required_capabilities};
+use super::proposals::{
+    Applied, Committer, Resolved, check_leaf_supports, check_member_limit, required_capabilities,
+};
 use super::{CachedProposal, EpochState, Group, PendingCommit, encode_context};
 use crate::commit::Commit;
 use crate::extensions::{ExtensionBody, ExternalPub, RatchetTreeExtension};
@@ -642,6 +644,40 @@ impl<S: CipherSuite> Group<S> {
             .epoch()
             .checked_add(1)
             .ok_or(GroupError::InvalidState)?;
+        let req = required_capabilities(&applied.extensions)?;
+        // RFC 9420 section 12.4.2: every receiver validates and merges the UpdatePath, the
+        // member this Commit removes included (it cannot decrypt the path, but it must not
+        // leave the group on a Commit the other members reject).
+        if let Some(path) = &commit.path {
+            if committer == Committer::External {
+                check_member_limit_plus_one(&tree, self.config.max_members)?;
+                // Section 12.4.3.2: a resync leaf meets the criteria of an Update of the
+                // removed leaf: its credential, and a new encryption key (section 7.3).
+                for (at, cred) in &applied.removed_credentials {
+                    if *cred != path.leaf_node.content.credential {
+                        return Err(ProposalError::ResyncCredentialMismatch.into());
+                    }
+                    if self
+                        .epoch
+                        .tree
+                        .leaf(*at)
+                        .is_some_and(|l| l.encryption_key() == path.leaf_node.encryption_key())
+                    {
+                        return Err(TreeError::EncryptionKeyNotUpdated { leaf: *at }.into());
+                    }
+                }
+            }
+            let params = LeafValidationParams {
+                group_id: &self.epoch.context.group_id,
+                required_capabilities: req.as_ref(),
+                now: self.config.current_time,
+                max_lifetime: None,
+            };
+            tree.merge_update_path(committer_leaf, path, &params)?;
+            // Section 13.4: the committer's new leaf (an external joiner's first) supports the
+            // GroupContext extensions, as every member's must.
+            check_leaf_supports(&path.leaf_node, req.as_ref(), &applied.extensions)?;
+        }
         if applied.removed.contains(&own) {
             let s = summary(
                 &applied,
@@ -680,22 +716,6 @@ impl<S: CipherSuite> Group<S> {
         };
         let commit_secret = match &commit.path {
             Some(path) => {
-                if committer == Committer::External {
-                    check_member_limit_plus_one(&tree, self.config.max_members)?;
-                    for (_, cred) in &applied.removed_credentials {
-                        if *cred != path.leaf_node.content.credential {
-                            return Err(ProposalError::ResyncCredentialMismatch.into());
-                        }
-                    }
-                }
-                let req = required_capabilities(&applied.extensions)?;
-                let params = LeafValidationParams {
-                    group_id: &self.epoch.context.group_id,
-                    required_capabilities: req.as_ref(),
-                    now: self.config.current_time,
-                    max_lifetime: None,
-                };
-                tree.merge_update_path(committer_leaf, path, &params)?;
                 let mut provisional = base.clone();
                 provisional.tree_hash = tree.tree_hash()?.to_vec().into();
                 let gc = provisional.to_bytes()?;

@@ -168,6 +168,9 @@ pub enum GroupError {
     OwnLeafNotFound,
     /// The GroupContext uses an extension this client does not support (RFC 9420 12.4.3).
     UnsupportedGroupContextExtension(u16),
+    /// A GroupInfo's `extensions` repeat this extension type (RFC 9420 section 13.4: no list
+    /// of extensions has more than one extension of a type).
+    DuplicateGroupInfoExtension(u16),
     /// The GroupInfo has no `external_pub` extension (needed for an external join).
     MissingExternalPub,
     /// The cipher suite or protocol version is not the one this group uses.

@@ -31,6 +31,10 @@ pub(crate) fn verify_group_info<S: CipherSuite>(
     config: &GroupConfig,
 ) -> Result<RatchetTree, GroupError> {
     let ctx = &group_info.tbs.group_context;
+    // Section 13.4: no list of extensions repeats a type (unknown ones are ignored).
+    if let Some(t) = duplicate_extension(&group_info.tbs.extensions) {
+        return Err(GroupError::DuplicateGroupInfoExtension(t));
+    }
     if ctx.cipher_suite != S::ID {
         return Err(GroupError::CipherSuiteMismatch {
             expected: S::ID,
@@ -81,8 +85,18 @@ pub(crate) fn verify_group_info<S: CipherSuite>(
     Ok(tree)
 }
 
-/// The resumption PSKs of usage `reinit` or `branch` in a Welcome's list: at most one, and only
-/// alone (RFC 9420 section 12.4.3.1).
+/// An extension type that appears twice in `extensions` (sorting: n log n on any input).
+fn duplicate_extension(extensions: &[vmls_tree::Extension]) -> Option<u16> {
+    let mut types: Vec<u16> = extensions.iter().map(|e| e.extension_type).collect();
+    types.sort_unstable();
+    types.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    })
+}
+
+/// The resumption PSKs of usage `reinit` or `branch` in a Welcome's list: at most one (other
+/// PSKs may come with it), and only in a GroupInfo of epoch 1 (RFC 9420 section 12.4.3.1).
 fn check_welcome_psks(psks: &[PreSharedKeyId], ctx: &GroupContext) -> Result<(), GroupError> {
     let special = psks
         .iter()
@@ -96,7 +110,7 @@ fn check_welcome_psks(psks: &[PreSharedKeyId], ctx: &GroupContext) -> Result<(),
             )
         })
         .count();
-    if special > 1 || (special == 1 && psks.len() > 1) {
+    if special > 1 {
         return Err(GroupError::InvalidResumptionPsk);
     }
     if special == 1 && ctx.epoch != 1 {
@@ -136,7 +150,13 @@ impl<S: CipherSuite> Group<S> {
     /// the `tree_hash`, this client's leaf found, the path secret's keys checked against the
     /// tree, the key schedule from the joiner secret and the confirmation tag verified.
     ///
-    /// The group ID's uniqueness among the application's groups is the application's check.
+    /// The group ID's uniqueness among the application's groups is the application's check, and
+    /// so are the cross-group checks of a resumption PSK of usage `reinit` (the old group's last
+    /// Commit carried a ReInit, see [`GroupStatus::ReInitialized`], whose `group_id`, `version`,
+    /// `cipher_suite` and `extensions` match the new GroupContext, and the old members are all
+    /// in the new group) or `branch` (the new members are a subset of the old group's): this
+    /// function only checks that such a PSK is the only one of these two usages and that the
+    /// GroupInfo's epoch is 1.
     pub fn join_from_welcome(
         welcome: &Welcome,
         key_package: &KeyPackage,

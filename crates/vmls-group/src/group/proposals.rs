@@ -7,7 +7,7 @@ use vmls_keyschedule::{PreSharedKeyId, Psk, ResumptionPskUsage};
 use vmls_tree::extension::{has_duplicate_extensions, is_default_extension};
 use vmls_tree::leaf::supports_required;
 use vmls_tree::{
-    Extension, LeafIndex, LeafNodeSourceType, LeafValidationParams, RatchetTree,
+    Extension, LeafIndex, LeafNode, LeafNodeSourceType, LeafValidationParams, RatchetTree,
     RequiredCapabilities, extension_type,
 };
 
@@ -86,24 +86,34 @@ pub(crate) fn check_group_context_extensions(extensions: &[Extension]) -> Result
 fn check_members_support(tree: &RatchetTree, extensions: &[Extension]) -> Result<(), GroupError> {
     let req = required_capabilities(extensions)?;
     for (_, m) in tree.members() {
-        let caps = &m.content.capabilities;
-        if let Some(r) = &req
-            && !supports_required(&m.content, r)
-        {
+        check_leaf_supports(m, req.as_ref(), extensions)?;
+    }
+    Ok(())
+}
+
+/// `leaf` supports the GroupContext `extensions`: the group's `required_capabilities` `req` and
+/// every non-default extension type (RFC 9420 sections 11.1 and 13.4: "an extension in use by
+/// the group MUST be supported by all members").
+pub(crate) fn check_leaf_supports(
+    leaf: &LeafNode,
+    req: Option<&RequiredCapabilities>,
+    extensions: &[Extension],
+) -> Result<(), GroupError> {
+    if let Some(r) = req
+        && !supports_required(&leaf.content, r)
+    {
+        return Err(ProposalError::UnsupportedGroupContextExtension {
+            extension_type: extension_type::REQUIRED_CAPABILITIES,
+        }
+        .into());
+    }
+    let caps = &leaf.content.capabilities;
+    for e in extensions {
+        if !is_default_extension(e.extension_type) && !caps.extensions.contains(&e.extension_type) {
             return Err(ProposalError::UnsupportedGroupContextExtension {
-                extension_type: extension_type::REQUIRED_CAPABILITIES,
+                extension_type: e.extension_type,
             }
             .into());
-        }
-        for e in extensions {
-            if !is_default_extension(e.extension_type)
-                && !caps.extensions.contains(&e.extension_type)
-            {
-                return Err(ProposalError::UnsupportedGroupContextExtension {
-                    extension_type: e.extension_type,
-                }
-                .into());
-            }
         }
     }
     Ok(())
