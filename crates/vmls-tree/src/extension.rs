@@ -54,14 +54,20 @@ pub fn find_extension(extensions: &[Extension], t: u16) -> Option<&Extension> {
 
 /// Whether an extension list repeats a type (RFC 9420 section 13: each type at most once).
 pub fn has_duplicate_extensions(extensions: &[Extension]) -> bool {
-    let mut seen: Vec<u16> = Vec::with_capacity(extensions.len());
-    for e in extensions {
-        if seen.contains(&e.extension_type) {
-            return true;
-        }
-        seen.push(e.extension_type);
-    }
-    false
+    // Sorting keeps this O(n log n) on a hostile list (a KeyPackage can carry thousands).
+    let mut types: Vec<u16> = extensions.iter().map(|e| e.extension_type).collect();
+    types.sort_unstable();
+    types.windows(2).any(|w| w.first() == w.last())
+}
+
+/// Whether every value of `needles` is in `haystack`, in O((n + m) log m): capability lists
+/// come from the wire and may be long, so no nested scan.
+pub fn all_listed(needles: impl IntoIterator<Item = u16>, haystack: &[u16]) -> bool {
+    let mut sorted: Vec<u16> = haystack.to_vec();
+    sorted.sort_unstable();
+    needles
+        .into_iter()
+        .all(|n| sorted.binary_search(&n).is_ok())
 }
 
 vmls_codec::tls_struct! {
@@ -88,4 +94,34 @@ pub fn is_default_extension(t: u16) -> bool {
 /// RFC 9420 section 7.2).
 pub fn is_default_proposal(t: u16) -> bool {
     (0x0001..=0x0007).contains(&t)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ext(t: u16) -> Extension {
+        Extension {
+            extension_type: t,
+            extension_data: VLBytes::default(),
+        }
+    }
+
+    #[test]
+    fn duplicates_found_anywhere_in_the_list() {
+        assert!(!has_duplicate_extensions(&[]));
+        assert!(!has_duplicate_extensions(&[ext(3), ext(1), ext(2)]));
+        assert!(has_duplicate_extensions(&[ext(3), ext(1), ext(2), ext(3)]));
+        let many: Vec<Extension> = (0..5000u16).map(ext).chain([ext(4999)]).collect();
+        assert!(has_duplicate_extensions(&many));
+    }
+
+    #[test]
+    fn all_listed_is_set_inclusion() {
+        assert!(all_listed([], &[]));
+        assert!(all_listed([5, 1], &[1, 9, 5]));
+        assert!(!all_listed([5, 2], &[1, 9, 5]));
+        assert!(!all_listed([1], &[]));
+    }
 }

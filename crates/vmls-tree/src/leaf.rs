@@ -1,11 +1,14 @@
 //! LeafNode signatures (`LeafNodeTBS`, RFC 9420 section 7.2) and the leaf checks of section 7.3
 //! that need no group state beyond what the caller passes in.
+use alloc::vec::Vec;
 use vmls_codec::{Encode, Error as CodecError, Writer, encode_opaque};
 use vmls_crypto::{BatchVerifier, SignaturePrivateKey, sign_with_label, verify_with_label};
 
 use crate::error::TreeError;
 use crate::extension::is_default_proposal;
-use crate::extension::{RequiredCapabilities, has_duplicate_extensions, is_default_extension};
+use crate::extension::{
+    RequiredCapabilities, all_listed, has_duplicate_extensions, is_default_extension,
+};
 use crate::math::LeafIndex;
 use crate::node::{LeafNode, LeafNodeContent, LeafNodeSource};
 
@@ -223,9 +226,11 @@ impl LeafNode {
         if has_duplicate_extensions(&c.extensions) {
             return Err(TreeError::DuplicateExtension { leaf: leaf_index });
         }
+        let mut listed: Vec<u16> = c.capabilities.extensions.clone();
+        listed.sort_unstable();
         for e in &c.extensions {
             if !is_default_extension(e.extension_type)
-                && !c.capabilities.extensions.contains(&e.extension_type)
+                && listed.binary_search(&e.extension_type).is_err()
             {
                 return Err(TreeError::UnsupportedExtension {
                     leaf: leaf_index,
@@ -259,17 +264,19 @@ impl LeafNode {
 /// proposal types are implied (RFC 9420 section 11.1); credential types must be listed.
 pub fn supports_required(content: &LeafNodeContent, req: &RequiredCapabilities) -> bool {
     let caps = &content.capabilities;
-    req.extension_types
+    let ext = req
+        .extension_types
         .iter()
-        .all(|t| is_default_extension(*t) || caps.extensions.contains(t))
-        && req
-            .proposal_types
-            .iter()
-            .all(|t| is_default_proposal(*t) || caps.proposals.contains(t))
-        && req
-            .credential_types
-            .iter()
-            .all(|t| caps.credentials.contains(t))
+        .copied()
+        .filter(|t| !is_default_extension(*t));
+    let prop = req
+        .proposal_types
+        .iter()
+        .copied()
+        .filter(|t| !is_default_proposal(*t));
+    all_listed(ext, &caps.extensions)
+        && all_listed(prop, &caps.proposals)
+        && all_listed(req.credential_types.iter().copied(), &caps.credentials)
 }
 
 /// What a leaf is validated against (RFC 9420 section 7.3).
