@@ -48,8 +48,9 @@ impl RatchetTree {
             Some(None) => return Err(TreeError::TrailingBlankNode),
             Some(Some(_)) => {}
         }
-        // Smallest 2^d leaves with 2^(d+1) - 1 >= n.
-        let needed_leaves = n.div_ceil(2) as u64;
+        // Leaves needed to hold every node up to index n - 1 (an even n, ending in a parent, is
+        // extended to the right as RFC 9420 12.4.3.3 says), rounded up to a full tree.
+        let needed_leaves = (n / 2 + 1) as u64;
         let n_leaves = needed_leaves.next_power_of_two();
         let max = max_leaves.min(MAX_LEAVES);
         if n_leaves > u64::from(max) {

@@ -162,6 +162,12 @@ fn ratchet_tree_extension_rejects_malformed_trees() {
         RatchetTree::from_bytes(&big.to_bytes().unwrap(), 2),
         Err(TreeError::TooManyLeaves { max: 2 })
     );
+    // An even-length list ends in a parent: the tree is extended to the right (12.4.3.3),
+    // the parent is kept, not dropped.
+    let ends_in_parent = vec![Some(dummy_leaf(1)), Some(dummy_parent(2, &[]))];
+    let t = RatchetTree::from_bytes(&ends_in_parent.to_bytes().unwrap(), 64).unwrap();
+    assert_eq!(t.n_leaves(), 2);
+    assert!(t.parent(NodeIndex(1)).is_some());
     // A length prefix larger than the input.
     assert!(matches!(
         RatchetTree::from_bytes(&[0x40, 0xff, 0x01], 64),
