@@ -671,7 +671,7 @@ impl<S: CipherSuite> Group<S> {
                 group_id: &self.epoch.context.group_id,
                 required_capabilities: req.as_ref(),
                 now: self.config.current_time,
-                max_lifetime: None,
+                max_lifetime: self.config.max_lifetime,
             };
             tree.merge_update_path(committer_leaf, path, &params)?;
             // Section 13.4: the committer's new leaf (an external joiner's first) supports the

@@ -48,6 +48,12 @@ pub struct GroupConfig {
     /// section 7.3). `None` = the lifetime is not checked. The library has no clock: update it
     /// with [`crate::group::Group::set_config`].
     pub current_time: Option<u64>,
+    /// Longest acceptable LeafNode lifetime (`not_after - not_before`, seconds) of KeyPackage
+    /// leaves. RFC 9420 section 7.2: "Applications MUST define a maximum total lifetime that is
+    /// acceptable for a LeafNode, and reject any LeafNode where the total lifetime is longer
+    /// than this duration." The right value is a deployment decision (how often key packages
+    /// are rotated), so the default is `None` (no bound) and an application sets it.
+    pub max_lifetime: Option<u64>,
 }
 
 impl GroupConfig {
@@ -63,6 +69,7 @@ impl GroupConfig {
         handshake_wire_format: WireFormat::PrivateMessage,
         padding_block: 32,
         current_time: None,
+        max_lifetime: None,
     };
 
     /// The secret tree's part.
@@ -110,10 +117,11 @@ impl Encode for GroupConfig {
         self.max_resumption_psks.encode(w)?;
         self.handshake_wire_format.encode(w)?;
         self.padding_block.encode(w)?;
-        self.current_time.encode(w)
+        self.current_time.encode(w)?;
+        self.max_lifetime.encode(w)
     }
     fn encoded_len(&self) -> usize {
-        4 * 4 + 2 * 3 + 2 + 2 + self.current_time.encoded_len()
+        4 * 4 + 2 * 3 + 2 + 2 + self.current_time.encoded_len() + self.max_lifetime.encoded_len()
     }
 }
 
@@ -130,6 +138,7 @@ impl Decode for GroupConfig {
             handshake_wire_format: WireFormat::decode(r)?,
             padding_block: u16::decode(r)?,
             current_time: Option::<u64>::decode(r)?,
+            max_lifetime: Option::<u64>::decode(r)?,
         };
         if !matches!(
             c.handshake_wire_format,

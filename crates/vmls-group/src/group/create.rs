@@ -58,7 +58,7 @@ impl<S: CipherSuite> Group<S> {
                 group_id,
                 required_capabilities: req.as_ref(),
                 now: config.current_time,
-                max_lifetime: None,
+                max_lifetime: config.max_lifetime,
             },
         )?;
         let tree = RatchetTree::new(leaf)?;

@@ -75,7 +75,7 @@ pub(crate) fn verify_group_info<S: CipherSuite>(
         group_id: &ctx.group_id,
         required_capabilities: req.as_ref(),
         now: config.current_time,
-        max_lifetime: None,
+        max_lifetime: config.max_lifetime,
     })?;
     if tree.members().count() > config.max_members as usize {
         return Err(GroupError::TooManyMembers {

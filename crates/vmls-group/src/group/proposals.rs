@@ -147,7 +147,7 @@ impl<S: CipherSuite> Group<S> {
             group_id: &self.epoch.context.group_id,
             required_capabilities: required,
             now: self.config.current_time,
-            max_lifetime: None,
+            max_lifetime: self.config.max_lifetime,
         }
     }
 
