@@ -29,6 +29,6 @@ pub use node::{
     ParentNode, UpdatePath, UpdatePathNode,
 };
 pub use parent_hash::PathParentHashes;
-pub use storage::{NodeRef, TreeStorage};
+pub use storage::{LeafSnapshot, NodeRef, TreeStorage};
 pub use tree::{FilteredPath, FilteredPathNode, RatchetTree};
 pub use treekem::{PathSecrets, TreePrivateKeys};

@@ -4,6 +4,7 @@
 //! validation, TreeKEM) reads and writes nodes only through the small API below. A partial-tree
 //! client (draft-ietf-mls-partial: the direct path, the copath resolutions and the copath tree
 //! hashes) adds a second storage with the same API instead of a second TreeKEM.
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmls_codec::{Encode, encode_opaque};
 use vmls_crypto::{HashValue, Hasher};
@@ -42,22 +43,156 @@ impl<'a> NodeRef<'a> {
     }
 }
 
-/// The nodes of a full tree of `2^d` leaves in array order, typed (leaves at even positions,
-/// parents at odd ones, so a leaf can never sit at a parent position), plus the tree hash of every
-/// node (RFC 9420 section 7.8).
+/// Positions per shared chunk (see [`TreeStorage`]): small enough that a write copies little,
+/// large enough that the chunk pointers cost little (about 4 bytes per position, counting the
+/// `Arc` header).
+const CHUNK: usize = 8;
+
+/// A vector of `len` values stored in shared, copy-on-write chunks of [`CHUNK`] values. A chunk
+/// that holds only default values may be absent (`None`). Copying the vector copies the chunk
+/// pointers; writing a value copies its chunk first if another vector shares it.
+#[derive(Clone, Debug)]
+struct Chunked<T> {
+    len: usize,
+    chunks: Vec<Option<Arc<[T]>>>,
+}
+
+impl<T: Clone + Default + PartialEq> Chunked<T> {
+    /// `len` default values (no chunk allocated).
+    fn new(len: usize) -> Self {
+        let mut chunks = Vec::new();
+        chunks.resize_with(len.div_ceil(CHUNK), || None);
+        Self { len, chunks }
+    }
+
+    /// Length of chunk `c`.
+    fn chunk_len(&self, c: usize) -> usize {
+        self.len.saturating_sub(c * CHUNK).min(CHUNK)
+    }
+
+    /// The value at `i` if its chunk is present (`None` for a default value in an absent chunk,
+    /// or outside the vector).
+    fn get(&self, i: usize) -> Option<&T> {
+        if i >= self.len {
+            return None;
+        }
+        self.chunks.get(i / CHUNK)?.as_deref()?.get(i % CHUNK)
+    }
+
+    /// The value at `i` for writing: creates its chunk if absent, copies it if shared.
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        if i >= self.len {
+            return None;
+        }
+        let size = self.chunk_len(i / CHUNK);
+        let chunk = self.chunks.get_mut(i / CHUNK)?;
+        let chunk = chunk.get_or_insert_with(|| (0..size).map(|_| T::default()).collect());
+        Arc::make_mut(chunk).get_mut(i % CHUNK)
+    }
+
+    /// Drops the chunk of `i` if it holds only default values.
+    fn release_if_default(&mut self, i: usize) {
+        if let Some(slot) = self.chunks.get_mut(i / CHUNK)
+            && slot
+                .as_deref()
+                .is_some_and(|c| c.iter().all(|v| *v == T::default()))
+        {
+            *slot = None;
+        }
+    }
+
+    /// Grows (with default values) or shrinks to `len`.
+    fn resize(&mut self, len: usize) {
+        let keep = len.min(self.len);
+        // A present last chunk that changes length is rebuilt at its new length.
+        let last = keep.div_ceil(CHUNK);
+        if let Some(c) = last.checked_sub(1)
+            && let Some(Some(chunk)) = self.chunks.get_mut(c)
+        {
+            let new_len = len.saturating_sub(c * CHUNK).min(CHUNK);
+            if chunk.len() != new_len {
+                let rebuilt: Arc<[T]> = chunk
+                    .iter()
+                    .take(new_len)
+                    .cloned()
+                    .chain(core::iter::repeat_with(T::default))
+                    .take(new_len)
+                    .collect();
+                *chunk = rebuilt;
+            }
+        }
+        self.chunks.resize_with(len.div_ceil(CHUNK), || None);
+        self.len = len;
+    }
+}
+
+/// Element-wise: an absent chunk equals a chunk of default values.
+impl<T: Clone + Default + PartialEq> PartialEq for Chunked<T> {
+    fn eq(&self, other: &Self) -> bool {
+        let default = T::default();
+        self.len == other.len
+            && (0..self.len)
+                .all(|i| self.get(i).unwrap_or(&default) == other.get(i).unwrap_or(&default))
+    }
+}
+
+impl<T: Clone + Default + Eq> Eq for Chunked<T> {}
+
+/// A parent position: the node (`None` = blank) and its cached tree hash (`None` = stale).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ParentSlot {
+    node: Option<ParentNode>,
+    hash: Option<HashValue>,
+}
+
+/// The nodes of a full tree of `2^d` leaves, typed (leaves and parents in separate arrays, so a
+/// leaf can never sit at a parent position), plus the tree hash of every parent node (RFC 9420
+/// section 7.8).
 ///
-/// Cache rule: a node's hash depends only on its subtree. Every write marks the node and all its
-/// ancestors stale (the invariant "a stale node has only stale ancestors" lets marking stop at
-/// the first stale ancestor); [`TreeStorage::refresh_hashes`] recomputes exactly the stale nodes,
-/// descending from the root only into stale children. A commit touches one direct path, so it
-/// rehashes O(log N) nodes.
+/// Layout: copy-on-write, so that a copy of the tree costs O(N) pointers, not O(N) nodes. Leaf
+/// positions and parent positions (node and cached hash) are each grouped in shared chunks of 8;
+/// a write copies only the chunk it touches, and a chunk of blank leaves is not stored. A Commit
+/// touches one leaf and one direct path, so staging it on a copy of the tree copies O(log N)
+/// chunks, and the old and new epochs share everything else.
+///
+/// Leaf hashes are not cached (one hash of one LeafNode recomputes one), which halves the cache.
+///
+/// Cache rule: a node's hash depends only on its subtree. Every write marks the parent
+/// positions above it stale (the invariant "a stale node has only stale ancestors" lets marking
+/// stop at the first stale ancestor); [`TreeStorage::refresh_hashes`] recomputes exactly the stale
+/// nodes, descending from the root only into stale children. A commit touches one direct path,
+/// so it rehashes O(log N) nodes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TreeStorage {
-    leaves: Vec<Option<LeafNode>>,
-    /// `parents[i]` is node `2i + 1`.
-    parents: Vec<Option<ParentNode>>,
-    /// Tree hash per node index; `None` = stale.
-    hashes: Vec<Option<HashValue>>,
+    /// `n_leaves` leaf positions.
+    leaves: Chunked<Option<LeafNode>>,
+    /// Parent `i` is node `2i + 1`; `n_leaves - 1` positions.
+    parents: Chunked<ParentSlot>,
+}
+
+/// The leaves of a tree at one moment, sharing their storage with the tree (about two bytes per
+/// leaf): what a member keeps of a past epoch to verify late messages (RFC 9420 section 14.4)
+/// without copying keys. Later changes to the tree do not show in the snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeafSnapshot {
+    leaves: Chunked<Option<LeafNode>>,
+}
+
+impl LeafSnapshot {
+    /// The leaf at `i` when the snapshot was taken, `None` if blank or outside the tree.
+    pub fn leaf(&self, i: LeafIndex) -> Option<&LeafNode> {
+        self.leaves.get(i.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The non-blank leaves with their indices.
+    pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
+        (0..self.leaves.len).filter_map(|i| {
+            self.leaves
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|l| (LeafIndex(i as u32), l))
+        })
+    }
 }
 
 impl TreeStorage {
@@ -67,20 +202,15 @@ impl TreeStorage {
             return Err(TreeError::TooManyLeaves { max: MAX_LEAVES });
         }
         let n = n_leaves as usize;
-        let mut leaves = Vec::new();
-        leaves.resize_with(n, || None);
-        let mut parents = Vec::new();
-        parents.resize_with(n - 1, || None);
         Ok(Self {
-            leaves,
-            parents,
-            hashes: alloc::vec![None; 2 * n - 1],
+            leaves: Chunked::new(n),
+            parents: Chunked::new(n - 1),
         })
     }
 
     /// Number of leaves (a power of two).
     pub fn n_leaves(&self) -> u32 {
-        self.leaves.len() as u32
+        self.leaves.len as u32
     }
 
     /// Number of nodes (`2 * n_leaves - 1`).
@@ -88,17 +218,43 @@ impl TreeStorage {
         math::node_width(self.n_leaves())
     }
 
+    /// Whether `x` is a parent position of the tree.
+    fn is_parent_position(&self, x: NodeIndex) -> bool {
+        !x.is_leaf() && x.as_usize() / 2 < self.parents.len
+    }
+
+    /// The slot of parent node `x` (`None` at a leaf position, outside the tree, or for a blank
+    /// stale position whose chunk is not stored).
+    fn slot(&self, x: NodeIndex) -> Option<&ParentSlot> {
+        if x.is_leaf() {
+            return None;
+        }
+        self.parents.get(x.as_usize() / 2)
+    }
+
+    /// The slot of parent node `x` for writing: copies its chunk if another tree shares it.
+    fn slot_mut(&mut self, x: NodeIndex) -> Option<&mut ParentSlot> {
+        if x.is_leaf() {
+            return None;
+        }
+        self.parents.get_mut(x.as_usize() / 2)
+    }
+
     /// The leaf at `i`, `None` if blank or outside the tree.
     pub fn leaf(&self, i: LeafIndex) -> Option<&LeafNode> {
         self.leaves.get(i.0 as usize).and_then(Option::as_ref)
     }
 
+    /// The current leaves, shared (see [`LeafSnapshot`]).
+    pub fn leaf_snapshot(&self) -> LeafSnapshot {
+        LeafSnapshot {
+            leaves: self.leaves.clone(),
+        }
+    }
+
     /// The parent node at `x`, `None` if blank, a leaf position, or outside the tree.
     pub fn parent(&self, x: NodeIndex) -> Option<&ParentNode> {
-        if x.is_leaf() {
-            return None;
-        }
-        self.parents.get(x.as_usize() / 2).and_then(Option::as_ref)
+        self.slot(x).and_then(|s| s.node.as_ref())
     }
 
     /// The node at `x`, `None` if blank or outside the tree.
@@ -111,89 +267,100 @@ impl TreeStorage {
 
     /// Replaces the leaf at `i` (`None` blanks it).
     pub fn set_leaf(&mut self, i: LeafIndex, leaf: Option<LeafNode>) -> Result<(), TreeError> {
-        let slot = self
-            .leaves
-            .get_mut(i.0 as usize)
-            .ok_or(TreeError::LeafOutOfRange { leaf: i })?;
-        *slot = leaf;
+        let at = i.0 as usize;
+        if at >= self.leaves.len {
+            return Err(TreeError::LeafOutOfRange { leaf: i });
+        }
+        let blanking = leaf.is_none();
+        if !(blanking && self.leaf(i).is_none()) {
+            let slot = self
+                .leaves
+                .get_mut(at)
+                .ok_or(TreeError::LeafOutOfRange { leaf: i })?;
+            *slot = leaf;
+            if blanking {
+                self.leaves.release_if_default(at);
+            }
+        }
         self.invalidate(i.node());
         Ok(())
     }
 
     /// Replaces the parent node at `x` (`None` blanks it). Ignores positions outside the tree.
     pub fn set_parent(&mut self, x: NodeIndex, node: Option<ParentNode>) {
-        if x.is_leaf() {
+        // Blanking a blank node changes nothing: do not copy a shared chunk for it.
+        if node.is_none() && self.parent(x).is_none() {
             return;
         }
-        if let Some(slot) = self.parents.get_mut(x.as_usize() / 2) {
-            *slot = node;
+        if let Some(slot) = self.slot_mut(x) {
+            slot.node = node;
             self.invalidate(x);
         }
     }
 
     /// Mutable access to a non-blank parent node; marks its hash stale.
     pub fn parent_mut(&mut self, x: NodeIndex) -> Option<&mut ParentNode> {
-        if x.is_leaf() {
-            return None;
-        }
-        let present = self
-            .parents
-            .get(x.as_usize() / 2)
-            .is_some_and(Option::is_some);
-        if !present {
-            return None;
-        }
+        self.parent(x)?;
         self.invalidate(x);
-        self.parents
-            .get_mut(x.as_usize() / 2)
-            .and_then(Option::as_mut)
+        self.slot_mut(x).and_then(|s| s.node.as_mut())
     }
 
     /// Doubles the tree: the old tree becomes the left subtree of a new blank root whose right
     /// subtree is blank (RFC 9420 section 7.7).
     pub fn extend(&mut self) -> Result<(), TreeError> {
-        let n = self.leaves.len();
+        let n = self.leaves.len;
         if n as u64 * 2 > u64::from(MAX_LEAVES) {
             return Err(TreeError::TooManyLeaves { max: MAX_LEAVES });
         }
-        self.leaves.resize_with(2 * n, || None);
-        self.parents.resize_with(2 * n - 1, || None);
-        self.hashes.resize(4 * n - 1, None);
-        // The new root covers the old tree; the right half is all new and stale already.
+        // The old nodes keep their positions; the new root and the right half are blank and
+        // stale.
+        self.leaves.resize(2 * n);
+        self.parents.resize(2 * n - 1);
         Ok(())
     }
 
     /// Halves the tree: drops the root and the right subtree (RFC 9420 section 7.7). A
     /// one-leaf tree stays as it is.
     pub fn truncate_half(&mut self) {
-        let n = self.leaves.len();
+        let n = self.leaves.len;
         if n <= 1 {
             return;
         }
         let half = n / 2;
-        self.leaves.truncate(half);
-        self.parents.truncate(half - 1);
-        self.hashes.truncate(2 * half - 1);
+        self.leaves.resize(half);
+        self.parents.resize(half - 1);
     }
 
-    /// Marks `x` and its ancestors stale.
+    /// Marks the parent positions above `x` (and `x` itself if it is a parent) stale.
     fn invalidate(&mut self, x: NodeIndex) {
         let n = self.n_leaves();
-        let mut cur = Some(x);
+        let mut cur = if x.is_leaf() {
+            math::parent(x, n)
+        } else {
+            Some(x)
+        };
+        let mut first = true;
         while let Some(c) = cur {
-            match self.hashes.get_mut(c.as_usize()) {
-                Some(h @ Some(_)) => *h = None,
-                Some(None) if c != x => break,
-                Some(None) => {}
-                None => break,
+            if !self.is_parent_position(c) {
+                break;
             }
+            // An absent chunk holds blank, stale positions.
+            if self.cached_hash(c).is_some() {
+                if let Some(s) = self.slot_mut(c) {
+                    s.hash = None;
+                }
+            } else if !first {
+                break;
+            }
+            first = false;
             cur = math::parent(c, n);
         }
     }
 
-    /// The cached tree hash of `x` if it is fresh.
+    /// The cached tree hash of `x` if it is a parent position with a fresh hash (leaf hashes
+    /// are not cached).
     pub fn cached_hash(&self, x: NodeIndex) -> Option<&HashValue> {
-        self.hashes.get(x.as_usize()).and_then(Option::as_ref)
+        self.slot(x).and_then(|s| s.hash.as_ref())
     }
 
     /// The tree hash of `x` (RFC 9420 section 7.8): from the cache, or computed over the stale
@@ -202,7 +369,7 @@ impl TreeStorage {
         if let Some(h) = self.cached_hash(x) {
             return Ok(*h);
         }
-        if x.as_usize() >= self.hashes.len() {
+        if x.0 >= self.width() {
             return Err(TreeError::NodeNotOnPath { node: x });
         }
         match x.leaf() {
@@ -226,7 +393,7 @@ impl TreeStorage {
             return Ok(*h);
         }
         let h = match x.leaf() {
-            Some(l) => leaf_hash(l, self.leaf(l))?,
+            Some(l) => return leaf_hash(l, self.leaf(l)),
             None => {
                 let (left, right) = children(x)?;
                 let lh = self.refresh(left)?;
@@ -234,8 +401,8 @@ impl TreeStorage {
                 parent_hash_input(self.parent(x), None, &lh, &rh)?
             }
         };
-        if let Some(slot) = self.hashes.get_mut(x.as_usize()) {
-            *slot = Some(h);
+        if let Some(slot) = self.slot_mut(x) {
+            slot.hash = Some(h);
         }
         Ok(h)
     }
@@ -339,35 +506,123 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
+    /// Parent positions whose hash is stale (leaf hashes are never cached).
     fn stale(t: &TreeStorage) -> usize {
-        (0..t.width())
+        (1..t.width())
+            .step_by(2)
             .filter(|&x| t.cached_hash(NodeIndex(x)).is_none())
             .count()
     }
 
-    /// A change to one leaf of a 1024-leaf tree makes exactly its direct path stale (11 nodes:
-    /// the leaf and 10 ancestors), so a refresh hashes O(log N) nodes.
+    fn parent_node(k: u8) -> ParentNode {
+        ParentNode {
+            encryption_key: [k; 32].into(),
+            parent_hash: alloc::vec![k; 32].into(),
+            unmerged_leaves: Vec::new(),
+        }
+    }
+
+    /// A change to one leaf of a 1024-leaf tree makes exactly its direct path stale (its 10
+    /// ancestors), so a refresh hashes O(log N) nodes.
     #[test]
     fn a_write_invalidates_one_path() {
         let mut t = TreeStorage::blank(1024).unwrap();
-        assert_eq!(stale(&t), 2047);
+        assert_eq!(stale(&t), 1023);
         t.refresh_hashes().unwrap();
         assert_eq!(stale(&t), 0);
         t.set_leaf(LeafIndex(700), None).unwrap();
-        assert_eq!(stale(&t), 11);
-        t.set_parent(NodeIndex(1401), None); // parent of leaf 700: already stale
-        t.set_parent(NodeIndex(1), None);
+        assert_eq!(stale(&t), 10);
+        t.set_parent(NodeIndex(1401), Some(parent_node(1))); // parent of leaf 700: already stale
+        assert_eq!(stale(&t), 10);
+        t.set_parent(NodeIndex(1), Some(parent_node(2)));
         assert_eq!(
             stale(&t),
-            11 + 1 + 8,
-            "node 1's path joins leaf 700's at the root"
+            10 + 9,
+            "node 1's path (1, 3, ..., 511) joins leaf 700's at the root"
         );
+        t.set_parent(NodeIndex(5), None); // blank already: nothing changes
+        assert_eq!(stale(&t), 19);
         t.refresh_hashes().unwrap();
         assert_eq!(stale(&t), 0);
         // Extending makes the new root and the new right half stale, nothing on the left.
         t.extend().unwrap();
-        assert_eq!(stale(&t), 2048);
+        assert_eq!(stale(&t), 1024);
         assert!(t.cached_hash(NodeIndex(1023)).is_some());
+    }
+
+    /// The hash of every node, computed from scratch (no cache).
+    fn fresh_hashes(t: &TreeStorage) -> Vec<HashValue> {
+        let mut copy = TreeStorage::blank(t.n_leaves()).unwrap();
+        for x in 0..t.width() {
+            let x = NodeIndex(x);
+            match x.leaf() {
+                Some(l) => copy.set_leaf(l, t.leaf(l).cloned()).unwrap(),
+                None => copy.set_parent(x, t.parent(x).cloned()),
+            }
+        }
+        (0..t.width())
+            .map(|x| copy.hash(NodeIndex(x)).unwrap())
+            .collect()
+    }
+
+    /// A copy shares its nodes with the original, and a write to one is invisible in the other;
+    /// both keep correct hashes.
+    #[test]
+    fn copies_are_independent() {
+        let mut a = TreeStorage::blank(64).unwrap();
+        for (k, x) in [1u32, 5, 9, 31, 63, 95, 125].iter().enumerate() {
+            a.set_parent(NodeIndex(*x), Some(parent_node(k as u8 + 1)));
+        }
+        a.refresh_hashes().unwrap();
+        let before = a.clone();
+        let mut b = a.clone();
+        b.set_parent(NodeIndex(9), None);
+        b.set_parent(NodeIndex(121), Some(parent_node(40)));
+        b.parent_mut(NodeIndex(31)).unwrap().unmerged_leaves.push(9);
+        b.refresh_hashes().unwrap();
+        assert_eq!(a, before, "the original is unchanged");
+        assert!(a.parent(NodeIndex(9)).is_some());
+        assert!(b.parent(NodeIndex(9)).is_none());
+        assert_eq!(b.parent(NodeIndex(31)).unwrap().unmerged_leaves, [9]);
+        assert!(a.parent(NodeIndex(31)).unwrap().unmerged_leaves.is_empty());
+        for t in [&a, &b] {
+            let fresh = fresh_hashes(t);
+            for x in 0..t.width() {
+                assert_eq!(t.hash(NodeIndex(x)).unwrap(), fresh[x as usize], "node {x}");
+            }
+        }
+        assert_ne!(
+            a.hash(NodeIndex(63)).unwrap(),
+            b.hash(NodeIndex(63)).unwrap()
+        );
+    }
+
+    /// Extending and truncating keep the left subtree's nodes and hashes, with chunks cut and
+    /// grown at sizes that are not multiples of the chunk size.
+    #[test]
+    fn extend_and_truncate_keep_the_left_subtree() {
+        for n in [1u32, 2, 4, 8, 16, 32, 64] {
+            let mut t = TreeStorage::blank(n).unwrap();
+            for x in (1..t.width()).step_by(4) {
+                t.set_parent(NodeIndex(x), Some(parent_node(x as u8)));
+            }
+            t.refresh_hashes().unwrap();
+            let root = math::root(n);
+            let h = t.hash(root).unwrap();
+            t.extend().unwrap();
+            assert_eq!(t.n_leaves(), 2 * n);
+            assert_eq!(t.hash(root).unwrap(), h);
+            t.set_parent(NodeIndex(t.width() - 2), Some(parent_node(7)));
+            t.refresh_hashes().unwrap();
+            t.truncate_half();
+            assert_eq!(t.n_leaves(), n);
+            assert_eq!(t.hash(root).unwrap(), h);
+            assert_eq!(t.hash(root).unwrap(), fresh_hashes(&t)[root.as_usize()]);
+            for x in (1..t.width()).step_by(2) {
+                let want = (x % 4 == 1).then(|| parent_node(x as u8));
+                assert_eq!(t.parent(NodeIndex(x)).cloned(), want, "n {n} node {x}");
+            }
+        }
     }
 
     #[test]

@@ -106,6 +106,12 @@ impl RatchetTree {
         self.storage.leaf(i)
     }
 
+    /// The current leaves, sharing their nodes with the tree: one pointer per leaf instead of a
+    /// copy (see [`crate::LeafSnapshot`]).
+    pub fn leaf_snapshot(&self) -> crate::LeafSnapshot {
+        self.storage.leaf_snapshot()
+    }
+
     /// The parent node at `x`, `None` if blank or not a parent position.
     pub fn parent(&self, x: NodeIndex) -> Option<&ParentNode> {
         self.storage.parent(x)

@@ -238,7 +238,7 @@ fn add_marks_unmerged_leaves() {
     g.check_invariants();
 }
 
-/// Tree hashes are cached per node and refreshed along changed paths: after a series of
+/// Tree hashes are cached per parent node and refreshed along changed paths: after a series of
 /// operations every node's cached hash equals a from-scratch computation over the decoded tree.
 #[test]
 fn cached_tree_hashes_match_fresh_computation() {
@@ -257,7 +257,13 @@ fn cached_tree_hashes_match_fresh_computation() {
             "node {}",
             x.0
         );
-        assert!(t.storage().cached_hash(x).is_some(), "node {} cached", x.0);
+        // Parent hashes are cached; leaf hashes are recomputed on demand.
+        assert_eq!(
+            t.storage().cached_hash(x).is_some(),
+            !x.is_leaf(),
+            "node {} cached",
+            x.0
+        );
     }
     g.check_invariants();
 }
@@ -785,4 +791,35 @@ fn single_member_commit() {
         other.merge_update_path(LeafIndex(0), &path, &params()),
         Err(TreeError::EncryptionKeyNotUpdated { leaf: LeafIndex(0) })
     );
+}
+
+/// A leaf snapshot shares the tree's leaves and keeps those of the moment it was taken: a later
+/// Update and Remove change the tree, not the snapshot. A copy of the tree is independent too.
+#[test]
+fn leaf_snapshot_and_copies_are_frozen() {
+    let mut g = Group::new(9);
+    g.commit(0, &[Op::Add, Op::Add, Op::Add], true);
+    let before = g.any_tree().clone();
+    let snap = before.leaf_snapshot();
+    assert_eq!(
+        snap.members()
+            .map(|(i, l)| (i, l.clone()))
+            .collect::<Vec<_>>(),
+        before
+            .members()
+            .map(|(i, l)| (i, l.clone()))
+            .collect::<Vec<_>>()
+    );
+    g.commit(0, &[Op::Update(1), Op::Remove(2)], true);
+    let after = g.any_tree();
+    assert_ne!(after.leaf(LeafIndex(1)), before.leaf(LeafIndex(1)));
+    assert!(after.leaf(LeafIndex(2)).is_none());
+    assert_eq!(snap.leaf(LeafIndex(1)), before.leaf(LeafIndex(1)));
+    assert_eq!(snap.leaf(LeafIndex(2)), before.leaf(LeafIndex(2)));
+    assert!(snap.leaf(LeafIndex(2)).is_some());
+    // The copy taken before the commit still hashes to what it hashed to then.
+    let fresh = RatchetTree::from_bytes(&before.to_bytes().unwrap(), 64).unwrap();
+    assert_eq!(before.tree_hash().unwrap(), fresh.tree_hash().unwrap());
+    assert_ne!(before.tree_hash().unwrap(), after.tree_hash().unwrap());
+    g.check_invariants();
 }
