@@ -166,6 +166,18 @@ impl LeafNode {
         self.validate_content(leaf_index, params)
     }
 
+    /// Every check of [`LeafNode::validate`] except the signature: for a leaf this client has
+    /// just signed itself (re-verifying its own fresh signature only costs time).
+    pub fn validate_unsigned(
+        &self,
+        expected_source: Option<LeafNodeSourceType>,
+        leaf_index: Option<LeafIndex>,
+        params: &LeafValidationParams<'_>,
+    ) -> Result<(), TreeError> {
+        self.check_source(expected_source, leaf_index)?;
+        self.validate_content(leaf_index, params)
+    }
+
     fn check_source(
         &self,
         expected_source: Option<LeafNodeSourceType>,

@@ -165,7 +165,9 @@ pub fn create_key_package<S: CipherSuite, R: CryptoRng + ?Sized>(
         extensions,
     }
     .sign(&signer.private)?;
-    validate_key_package::<S>(&kp, &LeafValidationParams::default())?;
+    // Both signatures were just made with `signer` (LeafNode::sign refuses a mismatched key),
+    // so only the structural rules of 10.1 are checked, not the signatures again.
+    check_key_package_content::<S>(&kp, &LeafValidationParams::default(), false)?;
     Ok((
         kp,
         KeyPackagePrivate {
@@ -194,6 +196,15 @@ pub fn validate_key_package<S: CipherSuite>(
     kp: &KeyPackage,
     params: &LeafValidationParams<'_>,
 ) -> Result<(), GroupError> {
+    check_key_package_content::<S>(kp, params, true)
+}
+
+/// The rules of [`validate_key_package`]; the two signatures only when `verify_signatures`.
+fn check_key_package_content<S: CipherSuite>(
+    kp: &KeyPackage,
+    params: &LeafValidationParams<'_>,
+    verify_signatures: bool,
+) -> Result<(), GroupError> {
     let tbs = &kp.tbs;
     if tbs.version != ProtocolVersion::MLS10 {
         return Err(KeyPackageError::Version(tbs.version.0).into());
@@ -201,20 +212,29 @@ pub fn validate_key_package<S: CipherSuite>(
     if tbs.cipher_suite != S::ID {
         return Err(KeyPackageError::CipherSuite(tbs.cipher_suite).into());
     }
-    tbs.leaf_node
-        .validate(Some(LeafNodeSourceType::KeyPackage), None, params)
-        .map_err(KeyPackageError::Leaf)?;
-    kp.verify_signature()
-        .map_err(|_| KeyPackageError::Signature)?;
+    let source = Some(LeafNodeSourceType::KeyPackage);
+    if verify_signatures {
+        tbs.leaf_node.validate(source, None, params)
+    } else {
+        tbs.leaf_node.validate_unsigned(source, None, params)
+    }
+    .map_err(KeyPackageError::Leaf)?;
+    if verify_signatures {
+        kp.verify_signature()
+            .map_err(|_| KeyPackageError::Signature)?;
+    }
     if tbs.init_key.0 == tbs.leaf_node.content.encryption_key.0 {
         return Err(KeyPackageError::InitKeyEqualsEncryptionKey.into());
     }
     if has_duplicate_extensions(&tbs.extensions) {
         return Err(KeyPackageError::DuplicateExtension.into());
     }
-    let caps = &tbs.leaf_node.content.capabilities;
+    let mut listed = tbs.leaf_node.content.capabilities.extensions.clone();
+    listed.sort_unstable();
     for e in &tbs.extensions {
-        if !is_default_extension(e.extension_type) && !caps.extensions.contains(&e.extension_type) {
+        if !is_default_extension(e.extension_type)
+            && listed.binary_search(&e.extension_type).is_err()
+        {
             return Err(KeyPackageError::UnsupportedExtension(e.extension_type).into());
         }
     }
