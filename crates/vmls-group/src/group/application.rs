@@ -139,7 +139,7 @@ impl<S: CipherSuite> Group<S> {
                 &past.encoded_context,
                 &past.sender_data_secret,
                 &past.secret_tree,
-                |leaf| keys.iter().find(|(i, _)| *i == leaf).map(|(_, k)| *k),
+                |leaf| keys.get(leaf),
                 out,
             )?
         };

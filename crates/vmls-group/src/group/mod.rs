@@ -105,7 +105,41 @@ pub(crate) struct PastEpoch<S: CipherSuite> {
     pub(crate) encoded_context: EncodedGroupContext,
     pub(crate) sender_data_secret: Secret,
     pub(crate) secret_tree: SecretTree<S>,
-    pub(crate) signature_keys: Vec<(u32, [u8; 32])>,
+    pub(crate) signature_keys: PastSignatureKeys,
+}
+
+/// The members' signature keys of a past epoch.
+#[derive(Clone)]
+pub(crate) enum PastSignatureKeys {
+    /// The epoch's leaves, sharing storage with the tree (about two bytes per leaf).
+    Snapshot(vmls_tree::LeafSnapshot),
+    /// Restored from a state blob: `(leaf, key)` sorted by leaf.
+    Restored(Vec<(u32, [u8; 32])>),
+}
+
+impl PastSignatureKeys {
+    /// The signature key of `leaf` in that epoch.
+    pub(crate) fn get(&self, leaf: u32) -> Option<[u8; 32]> {
+        match self {
+            PastSignatureKeys::Snapshot(s) => s.leaf(LeafIndex(leaf)).map(|l| *l.signature_key()),
+            PastSignatureKeys::Restored(v) => v
+                .binary_search_by_key(&leaf, |(i, _)| *i)
+                .ok()
+                .and_then(|pos| v.get(pos))
+                .map(|(_, k)| *k),
+        }
+    }
+
+    /// Every `(leaf, key)` in leaf order (for the state blob).
+    pub(crate) fn entries(&self) -> Vec<(u32, [u8; 32])> {
+        match self {
+            PastSignatureKeys::Snapshot(s) => s
+                .members()
+                .map(|(i, l)| (i.0, *l.signature_key()))
+                .collect(),
+            PastSignatureKeys::Restored(v) => v.clone(),
+        }
+    }
 }
 
 /// A Commit this member created and has not merged yet.
@@ -307,11 +341,7 @@ impl<S: CipherSuite> Group<S> {
             encoded_context: e.encoded_context.clone(),
             sender_data_secret: e.secrets.sender_data_secret.clone(),
             secret_tree: e.secret_tree.clone(),
-            signature_keys: e
-                .tree
-                .members()
-                .map(|(i, l)| (i.0, *l.signature_key()))
-                .collect(),
+            signature_keys: PastSignatureKeys::Snapshot(e.tree.leaf_snapshot()),
         });
         self.trim_past_epochs();
     }

@@ -357,9 +357,7 @@ impl<S: CipherSuite> Group<S> {
         let leaf = sender_data.leaf_index;
         let signature_key = past
             .signature_keys
-            .iter()
-            .find(|(i, _)| *i == leaf)
-            .map(|(_, k)| *k)
+            .get(leaf)
             .ok_or(GroupError::UnknownMember { leaf })?;
         let key =
             past.secret_tree

@@ -38,8 +38,8 @@ use vmls_tree::{LeafIndex, RatchetTree, TreePrivateKeys};
 use super::error::GroupError;
 use super::process::CommitSummary;
 use super::{
-    CachedProposal, EpochState, Group, GroupConfig, GroupStatus, PastEpoch, PendingCommit,
-    PskStore, encode_context,
+    CachedProposal, EpochState, Group, GroupConfig, GroupStatus, PastEpoch, PastSignatureKeys,
+    PendingCommit, PskStore, encode_context,
 };
 use crate::framing::Sender;
 use crate::labeled::PreparedSigner;
@@ -187,6 +187,7 @@ impl<S: CipherSuite> Group<S> {
             p.secret_tree.encode(&mut b)?;
             let keys: Vec<Vec<u8>> = p
                 .signature_keys
+                .entries()
                 .iter()
                 .map(|(i, k)| {
                     let mut e = i.to_be_bytes().to_vec();
@@ -282,6 +283,10 @@ impl<S: CipherSuite> Group<S> {
             while !keys.is_empty() {
                 let i = u32::decode(&mut keys)?;
                 let k = keys.read_array::<32>()?;
+                // Written in leaf order; anything else is a corrupt blob.
+                if signature_keys.last().is_some_and(|(prev, _)| *prev >= i) {
+                    return Err(GroupError::InvalidState);
+                }
                 signature_keys.push((i, k));
             }
             past_epochs.push(PastEpoch {
@@ -289,7 +294,7 @@ impl<S: CipherSuite> Group<S> {
                 context,
                 sender_data_secret,
                 secret_tree,
-                signature_keys,
+                signature_keys: PastSignatureKeys::Restored(signature_keys),
             });
         }
         if past_epochs.len() > usize::from(config.max_past_epochs) {
