@@ -34,7 +34,7 @@ pub use varint::{MAX_VARINT, varint_len};
 pub use writer::{CountingWriter, SliceWriter, Writer};
 
 #[cfg(feature = "alloc")]
-pub use owned::VLBytes;
+pub use owned::{SmallVLBytes, VLBytes};
 
 /// A value with a TLS presentation-language encoding.
 pub trait Encode {
@@ -127,6 +127,25 @@ impl<T: Decode> Decode for Option<T> {
             1 => Ok(Some(T::decode(r)?)),
             b => Err(Error::InvalidOptional(b)),
         }
+    }
+}
+
+/// A shared value encodes as the value itself (used to share identical parts of stored
+/// structures, e.g. leaf capabilities).
+#[cfg(feature = "alloc")]
+impl<T: Encode + ?Sized> Encode for alloc::sync::Arc<T> {
+    fn encode<W: Writer + ?Sized>(&self, w: &mut W) -> Result<(), Error> {
+        (**self).encode(w)
+    }
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Decode> Decode for alloc::sync::Arc<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        T::decode(r).map(alloc::sync::Arc::new)
     }
 }
 

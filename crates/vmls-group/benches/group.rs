@@ -213,7 +213,7 @@ fn key_package_unverified(c: &mut Criterion) {
                 encryption_key: OpaqueArray(leaf.public),
                 signature_key: OpaqueArray(signer.public),
                 credential: params.credential.clone(),
-                capabilities: params.capabilities(3),
+                capabilities: params.capabilities(3).into(),
                 leaf_node_source: LeafNodeSource::KeyPackage(params.lifetime),
                 extensions: params.leaf_extensions.clone(),
             };

@@ -177,8 +177,8 @@ fn forge_external_commit_edited(
         encryption_key: OpaqueArray(placeholder.public),
         signature_key: OpaqueArray(j.signer.public),
         credential: j.credential.clone(),
-        capabilities: j.capabilities.clone(),
-        leaf_node_source: LeafNodeSource::Commit(VLBytes::default()),
+        capabilities: j.capabilities.clone().into(),
+        leaf_node_source: LeafNodeSource::Commit(Default::default()),
         extensions: vec![],
     };
     let (secrets, _) = tree
@@ -755,7 +755,9 @@ fn member_commit_leaf_must_support_group_context_extensions() {
     a2.process_message(&ok).unwrap();
 
     let mut dropped = leaf;
-    dropped.capabilities.extensions.retain(|t| *t != APP_EXT);
+    std::sync::Arc::make_mut(&mut dropped.capabilities)
+        .extensions
+        .retain(|t| *t != APP_EXT);
     let bad = forge_member_commit(&b, &bob, vec![], Some(dropped), 71);
     rejects(
         &mut a,

@@ -1,6 +1,10 @@
 //! Ratchet tree node structures (RFC 9420 sections 5.3, 7.1, 7.2, 7.6).
+use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use vmls_codec::{Decode, Encode, Error, OpaqueArray, Reader, VLBytes, Writer, tls_struct};
+use vmls_codec::{
+    Decode, Encode, Error, OpaqueArray, Reader, SmallVLBytes, VLBytes, Writer, tls_struct,
+};
 
 use crate::extension::Extension;
 
@@ -24,8 +28,8 @@ pub mod credential_type {
 pub enum Credential {
     /// `basic`: an application-defined identity.
     Basic(VLBytes),
-    /// `x509`: a certificate chain, leaf first.
-    X509(Vec<VLBytes>),
+    /// `x509`: a certificate chain, leaf first (boxed: keeps the enum at the size of `basic`).
+    X509(Box<[VLBytes]>),
 }
 
 impl Credential {
@@ -43,13 +47,13 @@ impl Encode for Credential {
         self.credential_type().encode(w)?;
         match self {
             Credential::Basic(id) => id.encode(w),
-            Credential::X509(certs) => certs.encode(w),
+            Credential::X509(certs) => vmls_codec::encode_vec(w, certs),
         }
     }
     fn encoded_len(&self) -> usize {
         2 + match self {
             Credential::Basic(id) => id.encoded_len(),
-            Credential::X509(certs) => certs.encoded_len(),
+            Credential::X509(certs) => vmls_codec::vec_len(certs),
         }
     }
 }
@@ -58,7 +62,7 @@ impl Decode for Credential {
     fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
         match u16::decode(r)? {
             credential_type::BASIC => Ok(Credential::Basic(VLBytes::decode(r)?)),
-            credential_type::X509 => Ok(Credential::X509(Vec::decode(r)?)),
+            credential_type::X509 => Ok(Credential::X509(Vec::decode(r)?.into_boxed_slice())),
             t => Err(Error::InvalidEnum(u64::from(t))),
         }
     }
@@ -66,7 +70,7 @@ impl Decode for Credential {
 
 tls_struct! {
     /// `Capabilities` (RFC 9420 section 7.2).
-    #[derive(Clone, Debug, PartialEq, Eq, Default)]
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
     pub struct Capabilities {
         /// Supported protocol versions.
         pub versions: Vec<u16>,
@@ -100,7 +104,7 @@ pub enum LeafNodeSource {
     /// `update(2)`: the leaf came in an Update proposal.
     Update,
     /// `commit(3)`: the leaf came in a Commit's UpdatePath.
-    Commit(VLBytes),
+    Commit(SmallVLBytes),
 }
 
 impl LeafNodeSource {
@@ -137,7 +141,7 @@ impl Decode for LeafNodeSource {
         match u8::decode(r)? {
             1 => Ok(LeafNodeSource::KeyPackage(Lifetime::decode(r)?)),
             2 => Ok(LeafNodeSource::Update),
-            3 => Ok(LeafNodeSource::Commit(VLBytes::decode(r)?)),
+            3 => Ok(LeafNodeSource::Commit(SmallVLBytes::decode(r)?)),
             t => Err(Error::InvalidEnum(u64::from(t))),
         }
     }
@@ -153,8 +157,9 @@ tls_struct! {
         pub signature_key: SignaturePublicKeyBytes,
         /// The member's credential.
         pub credential: Credential,
-        /// What the member supports.
-        pub capabilities: Capabilities,
+        /// What the member supports: shared, because nearly every member supports the same
+        /// (the tree storage stores one copy of each distinct value).
+        pub capabilities: Arc<Capabilities>,
         /// Where the leaf came from.
         pub leaf_node_source: LeafNodeSource,
         /// Leaf extensions.
@@ -180,7 +185,7 @@ tls_struct! {
         /// HPKE key of the node.
         pub encryption_key: HpkePublicKeyBytes,
         /// Parent hash of the node's parent (empty at the root's parent level).
-        pub parent_hash: VLBytes,
+        pub parent_hash: SmallVLBytes,
         /// Leaves below this node that do not know its private key.
         pub unmerged_leaves: Vec<u32>,
     }

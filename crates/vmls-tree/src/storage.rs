@@ -4,6 +4,7 @@
 //! validation, TreeKEM) reads and writes nodes only through the small API below. A partial-tree
 //! client (draft-ietf-mls-partial: the direct path, the copath resolutions and the copath tree
 //! hashes) adds a second storage with the same API instead of a second TreeKEM.
+use alloc::collections::BTreeSet;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use vmls_codec::{Encode, encode_opaque};
@@ -11,7 +12,7 @@ use vmls_crypto::{HashValue, Hasher};
 
 use crate::error::TreeError;
 use crate::math::{self, LeafIndex, NodeIndex};
-use crate::node::{LeafNode, ParentNode};
+use crate::node::{Capabilities, LeafNode, ParentNode};
 
 /// The largest number of leaves a tree may have: node indices are `u32` (RFC 9420 appendix C).
 pub const MAX_LEAVES: u32 = 1 << 31;
@@ -138,6 +139,45 @@ impl<T: Clone + Default + PartialEq> PartialEq for Chunked<T> {
 
 impl<T: Clone + Default + Eq> Eq for Chunked<T> {}
 
+/// One shared copy of each distinct `Capabilities` value of the stored leaves: a stored leaf's
+/// capabilities point to the copy here, so identical capabilities (nearly always the case) cost
+/// one pointer per leaf. Lookups are O(log k) for k distinct values. Values no leaf uses any
+/// more are dropped when the set has doubled since the last clean-up, so adversarial churn
+/// cannot grow it beyond twice the values in use.
+#[derive(Clone, Debug, Default)]
+struct CapabilitiesInterner {
+    set: BTreeSet<Arc<Capabilities>>,
+    /// Size at which the next clean-up runs.
+    limit: usize,
+}
+
+impl CapabilitiesInterner {
+    /// Makes `caps` point to the shared copy of its value (adding it if new).
+    fn intern(&mut self, caps: &mut Arc<Capabilities>) {
+        if let Some(shared) = self.set.get(&**caps) {
+            if !Arc::ptr_eq(shared, caps) {
+                *caps = Arc::clone(shared);
+            }
+            return;
+        }
+        self.set.insert(Arc::clone(caps));
+        if self.set.len() > self.limit {
+            // Only the set holds it: no leaf of this tree (or of a copy) uses it.
+            self.set.retain(|c| Arc::strong_count(c) > 1);
+            self.limit = (2 * self.set.len()).max(8);
+        }
+    }
+}
+
+/// The interner is a cache: it takes no part in comparing trees.
+impl PartialEq for CapabilitiesInterner {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for CapabilitiesInterner {}
+
 /// A parent position: the node (`None` = blank) and its cached tree hash (`None` = stale).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct ParentSlot {
@@ -168,6 +208,8 @@ pub struct TreeStorage {
     leaves: Chunked<Option<LeafNode>>,
     /// Parent `i` is node `2i + 1`; `n_leaves - 1` positions.
     parents: Chunked<ParentSlot>,
+    /// The shared capabilities of the stored leaves.
+    capabilities: CapabilitiesInterner,
 }
 
 /// The leaves of a tree at one moment, sharing their storage with the tree (about two bytes per
@@ -205,6 +247,7 @@ impl TreeStorage {
         Ok(Self {
             leaves: Chunked::new(n),
             parents: Chunked::new(n - 1),
+            capabilities: CapabilitiesInterner::default(),
         })
     }
 
@@ -266,10 +309,13 @@ impl TreeStorage {
     }
 
     /// Replaces the leaf at `i` (`None` blanks it).
-    pub fn set_leaf(&mut self, i: LeafIndex, leaf: Option<LeafNode>) -> Result<(), TreeError> {
+    pub fn set_leaf(&mut self, i: LeafIndex, mut leaf: Option<LeafNode>) -> Result<(), TreeError> {
         let at = i.0 as usize;
         if at >= self.leaves.len {
             return Err(TreeError::LeafOutOfRange { leaf: i });
+        }
+        if let Some(l) = leaf.as_mut() {
+            self.capabilities.intern(&mut l.content.capabilities);
         }
         let blanking = leaf.is_none();
         if !(blanking && self.leaf(i).is_none()) {
@@ -622,6 +668,69 @@ mod tests {
                 let want = (x % 4 == 1).then(|| parent_node(x as u8));
                 assert_eq!(t.parent(NodeIndex(x)).cloned(), want, "n {n} node {x}");
             }
+        }
+    }
+
+    fn leaf_with(caps: Capabilities, k: u8) -> LeafNode {
+        use crate::node::{Credential, LeafNodeContent, LeafNodeSource};
+        LeafNode {
+            content: LeafNodeContent {
+                encryption_key: [k; 32].into(),
+                signature_key: [k; 32].into(),
+                credential: Credential::Basic(alloc::vec![k].into()),
+                capabilities: Arc::new(caps),
+                leaf_node_source: LeafNodeSource::Update,
+                extensions: Vec::new(),
+            },
+            signature: [k; 64].into(),
+        }
+    }
+
+    fn caps(suites: &[u16]) -> Capabilities {
+        Capabilities {
+            versions: alloc::vec![1],
+            cipher_suites: suites.to_vec(),
+            ..Capabilities::default()
+        }
+    }
+
+    /// Leaves stored with equal capabilities (separate allocations) end up pointing at one
+    /// shared copy; a different value keeps its own; the values read back are unchanged.
+    #[test]
+    fn equal_capabilities_are_stored_once() {
+        let mut t = TreeStorage::blank(16).unwrap();
+        for i in 0..16u8 {
+            let c = if i == 5 { caps(&[1, 3]) } else { caps(&[3]) };
+            t.set_leaf(LeafIndex(u32::from(i)), Some(leaf_with(c, i)))
+                .unwrap();
+        }
+        let first = &t.leaf(LeafIndex(0)).unwrap().content.capabilities;
+        for i in 1..16 {
+            let c = &t.leaf(LeafIndex(i)).unwrap().content.capabilities;
+            assert_eq!(Arc::ptr_eq(first, c), i != 5, "leaf {i}");
+        }
+        assert_eq!(
+            *t.leaf(LeafIndex(5)).unwrap().content.capabilities,
+            caps(&[1, 3])
+        );
+        assert_eq!(**first, caps(&[3]));
+        // 15 leaves plus the interner hold the shared copy.
+        assert_eq!(Arc::strong_count(first), 16);
+    }
+
+    /// Replacing leaves with ever new capabilities does not grow the shared set without bound:
+    /// values no leaf holds any more are dropped.
+    #[test]
+    fn unused_capabilities_are_dropped() {
+        let mut t = TreeStorage::blank(2).unwrap();
+        for k in 0..1000u16 {
+            t.set_leaf(LeafIndex(0), Some(leaf_with(caps(&[k]), 0)))
+                .unwrap();
+            assert!(
+                t.capabilities.set.len() <= 16,
+                "after {k}: {}",
+                t.capabilities.set.len()
+            );
         }
     }
 

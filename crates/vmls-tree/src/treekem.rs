@@ -409,7 +409,7 @@ impl RatchetTree {
         let mut content = leaf;
         content.encryption_key = HpkePublicKeyBytes::from(leaf_public);
         content.leaf_node_source =
-            LeafNodeSource::Commit(phs.leaf.map(|h| h.to_vec()).unwrap_or_default().into());
+            LeafNodeSource::Commit(phs.leaf.map(|h| h[..].into()).unwrap_or_default());
         let ctx = LeafSigningContext {
             group_id,
             leaf_index: sender,
@@ -444,7 +444,7 @@ impl RatchetTree {
                 step.node,
                 Some(ParentNode {
                     encryption_key: HpkePublicKeyBytes::from(*key),
-                    parent_hash: ph.map(|h| h.to_vec()).unwrap_or_default().into(),
+                    parent_hash: ph.map(|h| h[..].into()).unwrap_or_default(),
                     unmerged_leaves: Vec::new(),
                 }),
             );

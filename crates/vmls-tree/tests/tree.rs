@@ -26,7 +26,7 @@ fn dummy_leaf(tag: u8) -> Node {
             encryption_key: [tag; 32].into(),
             signature_key: [tag; 32].into(),
             credential: Credential::Basic(VLBytes::from(vec![tag])),
-            capabilities: Capabilities::default(),
+            capabilities: Capabilities::default().into(),
             leaf_node_source: LeafNodeSource::Update,
             extensions: vec![],
         },
@@ -37,7 +37,7 @@ fn dummy_leaf(tag: u8) -> Node {
 fn dummy_parent(tag: u8, unmerged: &[u32]) -> Node {
     Node::Parent(ParentNode {
         encryption_key: [tag; 32].into(),
-        parent_hash: VLBytes::default(),
+        parent_hash: Default::default(),
         unmerged_leaves: unmerged.to_vec(),
     })
 }
@@ -275,7 +275,7 @@ fn key_package_content(rng: &mut SeededPrng) -> (LeafNodeContent, vmls_crypto::S
         encryption_key: enc.public.into(),
         signature_key: sig.public.into(),
         credential: Credential::Basic(VLBytes::from(b"alice".to_vec())),
-        capabilities: common::capabilities(),
+        capabilities: common::capabilities().into(),
         leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
             not_before: 100,
             not_after: 200,
@@ -328,7 +328,9 @@ fn leaf_signatures_bind_group_and_index() {
         );
     }
     let mut tampered = up.clone();
-    tampered.content.capabilities.versions.push(2);
+    std::sync::Arc::make_mut(&mut tampered.content.capabilities)
+        .versions
+        .push(2);
     assert!(matches!(
         tampered.verify(Some(ctx)),
         Err(TreeError::InvalidLeafSignature { .. })
@@ -361,7 +363,7 @@ fn leaf_validation_rules() {
     ));
 
     let mut no_cred = c.clone();
-    no_cred.capabilities.credentials = vec![2];
+    std::sync::Arc::make_mut(&mut no_cred.capabilities).credentials = vec![2];
     assert!(matches!(
         sign(&no_cred).validate(None, None, &p),
         Err(TreeError::CredentialTypeNotInCapabilities {
@@ -382,7 +384,9 @@ fn leaf_validation_rules() {
             ..
         })
     ));
-    ext.capabilities.extensions.push(0xff00);
+    std::sync::Arc::make_mut(&mut ext.capabilities)
+        .extensions
+        .push(0xff00);
     sign(&ext).validate(None, None, &p).unwrap();
     // application_id is a default extension: allowed without being listed.
     ext.extensions.push(Extension {
@@ -413,7 +417,9 @@ fn leaf_validation_rules() {
         Err(TreeError::MissingRequiredCapability { .. })
     ));
     let mut caps = c.clone();
-    caps.capabilities.extensions.push(0xff01);
+    std::sync::Arc::make_mut(&mut caps.capabilities)
+        .extensions
+        .push(0xff01);
     sign(&caps).validate(None, None, &with_req).unwrap();
 
     for (now, ok) in [(99, false), (100, true), (200, true), (201, false)] {
@@ -499,8 +505,8 @@ fn new_leaf_checks_against_the_tree() {
     );
     // An x509 credential the members do not support.
     let mut c = leaf.content.clone();
-    c.credential = Credential::X509(vec![VLBytes::from(vec![1, 2, 3])]);
-    c.capabilities.credentials = vec![1, 2];
+    c.credential = Credential::X509(vec![VLBytes::from(vec![1, 2, 3])].into());
+    std::sync::Arc::make_mut(&mut c.capabilities).credentials = vec![1, 2];
     let x509 = LeafNode::sign(c, &sig.private, None).unwrap();
     assert_eq!(
         t.validate_new_leaf(&x509, None, None, &p),

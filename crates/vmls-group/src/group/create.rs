@@ -45,7 +45,7 @@ impl<S: CipherSuite> Group<S> {
             encryption_key: OpaqueArray(leaf_keys.public),
             signature_key: OpaqueArray(signer.public),
             credential: params.credential.clone(),
-            capabilities,
+            capabilities: capabilities.into(),
             leaf_node_source: LeafNodeSource::KeyPackage(params.lifetime),
             extensions: params.leaf_extensions.clone(),
         };

@@ -134,8 +134,8 @@ impl<S: CipherSuite> Group<S> {
             encryption_key: OpaqueArray(placeholder.public),
             signature_key: OpaqueArray(signer.public),
             credential: params.credential.clone(),
-            capabilities,
-            leaf_node_source: LeafNodeSource::Commit(VLBytes::default()),
+            capabilities: capabilities.into(),
+            leaf_node_source: LeafNodeSource::Commit(Default::default()),
             extensions: params.leaf_extensions.clone(),
         };
         let (secrets, tree_keys) =

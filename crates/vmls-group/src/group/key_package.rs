@@ -141,7 +141,7 @@ pub fn create_key_package<S: CipherSuite, R: CryptoRng + ?Sized>(
         encryption_key: OpaqueArray(leaf.public),
         signature_key: OpaqueArray(signer.public),
         credential: params.credential.clone(),
-        capabilities: params.capabilities(S::ID),
+        capabilities: params.capabilities(S::ID).into(),
         leaf_node_source: LeafNodeSource::KeyPackage(params.lifetime),
         extensions: params.leaf_extensions.clone(),
     };

@@ -35,7 +35,8 @@ pub fn key_package_leaf(sig: &SignatureKeyPair, encryption: &HpkeKeyPair) -> Lea
             extensions: vec![],
             proposals: vec![],
             credentials: vec![1],
-        },
+        }
+        .into(),
         leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
             not_before: 0,
             not_after: u64::MAX,

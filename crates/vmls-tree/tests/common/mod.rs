@@ -41,7 +41,7 @@ pub fn new_member(rng: &mut SeededPrng, id: u32) -> (LeafNode, HpkePrivateKey, S
         encryption_key: enc.public.into(),
         signature_key: sig.public.into(),
         credential: Credential::Basic(VLBytes::from(id.to_be_bytes().to_vec())),
-        capabilities: capabilities(),
+        capabilities: capabilities().into(),
         leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
             not_before: 0,
             not_after: u64::MAX,
