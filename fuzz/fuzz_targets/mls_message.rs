@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use vmls_codec::{Decode, Encode};
-use vmls_group::{GroupInfo, KeyPackage, MLSMessage, Welcome};
+use vmls_group::{GroupInfo, GroupSecrets, KeyPackage, MLSMessage, PreSharedKeyId, Welcome};
 
 fn round_trip<T: Decode + Encode>(data: &[u8]) {
     if let Ok(v) = T::decode_exact(data) {
@@ -16,4 +16,6 @@ fuzz_target!(|data: &[u8]| {
     round_trip::<KeyPackage>(data);
     round_trip::<Welcome>(data);
     round_trip::<GroupInfo>(data);
+    round_trip::<GroupSecrets>(data);
+    round_trip::<PreSharedKeyId>(data);
 });
