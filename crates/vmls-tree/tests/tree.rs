@@ -829,3 +829,39 @@ fn leaf_snapshot_and_copies_are_frozen() {
     assert_ne!(before.tree_hash().unwrap(), after.tree_hash().unwrap());
     g.check_invariants();
 }
+
+/// docs/spec-decisions.md "Leaf secret of a commit": the committer draws `leaf_secret` (32 bytes)
+/// from the RNG, `path_secret[0] = DeriveSecret(leaf_secret, "path")`, and the leaf key is
+/// `DeriveKeyPair(DeriveSecret(leaf_secret, "node"))` (RFC 9420 7.4 figure). Recomputed here from
+/// the same RNG stream with the crypto primitives, not with TreeKEM.
+#[test]
+fn commit_path_starts_from_a_leaf_secret_drawn_from_the_rng() {
+    use rand_core::Rng;
+    let mut g = Group::new(8);
+    g.commit(0, &[Op::Add, Op::Add, Op::Add], true);
+    let mut tree = g.any_tree().clone();
+    let committer = LeafIndex(2);
+    let m = &g.members[&2];
+    let content = tree.leaf(committer).unwrap().content.clone();
+    let (secrets, keys) = tree
+        .apply_own_update_path(
+            committer,
+            content,
+            &m.sig.private,
+            common::GROUP_ID,
+            &mut SeededPrng::from_seed([91; 32]),
+        )
+        .unwrap();
+    let mut leaf_secret = [0u8; 32];
+    SeededPrng::from_seed([91; 32]).fill_bytes(&mut leaf_secret);
+    let first = tree.filtered_direct_path(committer)[0].node;
+    let want = vmls_crypto::derive_secret(&leaf_secret, b"path").unwrap();
+    assert_eq!(secrets.path_secret(first).unwrap(), &want);
+    let node_secret = vmls_crypto::derive_secret(&leaf_secret, b"node").unwrap();
+    let leaf_kp = vmls_crypto::derive_key_pair(node_secret.as_bytes()).unwrap();
+    assert_eq!(keys.leaf_key(), &leaf_kp.private);
+    assert_eq!(
+        tree.leaf(committer).unwrap().encryption_key(),
+        &leaf_kp.public
+    );
+}
