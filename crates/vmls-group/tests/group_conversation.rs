@@ -11,34 +11,18 @@
 )]
 #![allow(missing_docs)]
 
-use vmls_crypto::{SeededPrng, SignatureKeyPair};
+mod common;
+use common::{params, rng64 as rng};
+use vmls_crypto::SignatureKeyPair;
 use vmls_group::framing::WireFormat;
 use vmls_group::group::{
     CommitOptions, ExternalJoinOptions, Group, GroupConfig, GroupError, GroupStatus,
-    KeyPackageParams, KeyPackagePrivate, ProcessedMessage, ProposalError, PskStore,
-    create_key_package,
+    KeyPackagePrivate, ProcessedMessage, ProposalError, PskStore, create_key_package,
 };
 use vmls_group::{ExtensionBody, KeyPackage, Proposal, RequiredCapabilities};
 use vmls_keyschedule::{Psk, ResumptionPskUsage};
-use vmls_tree::Lifetime;
 
 type G = Group;
-
-fn rng(seed: u64) -> SeededPrng {
-    let mut s = [0u8; 32];
-    s[..8].copy_from_slice(&seed.to_be_bytes());
-    SeededPrng::from_seed(s)
-}
-
-fn params(name: &str) -> KeyPackageParams {
-    KeyPackageParams::basic(
-        name.as_bytes(),
-        Lifetime {
-            not_before: 0,
-            not_after: u64::MAX,
-        },
-    )
-}
 
 struct Client {
     name: String,

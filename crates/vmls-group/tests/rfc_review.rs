@@ -13,12 +13,14 @@
 )]
 #![allow(missing_docs)]
 
+mod common;
+use common::{params, rng64 as rng};
 use vmls_codec::{Decode, Encode, OpaqueArray, Reader, VLBytes};
 use vmls_crypto::{Mls128ChaCha, Secret, SeededPrng, SignatureKeyPair, generate_hpke_key_pair};
 use vmls_group::extensions::find;
 use vmls_group::group::{
     CommitOptions, ExternalJoinOptions, Group, GroupConfig, GroupError, GroupStatus,
-    KeyPackageParams, ProcessedMessage, ProposalError, PskStore, create_key_package,
+    ProcessedMessage, ProposalError, PskStore, create_key_package,
 };
 use vmls_group::{
     AuthenticatedContent, Commit, Content, ExtensionBody, ExternalInit, ExternalPub, FramedContent,
@@ -29,8 +31,7 @@ use vmls_keyschedule::{
     GroupContext, NewEpoch, PreSharedKeyId, Psk, ResumptionPskUsage, interim_transcript_hash,
 };
 use vmls_tree::{
-    Capabilities, Credential, Extension, LeafIndex, LeafNodeContent, LeafNodeSource, Lifetime,
-    RatchetTree,
+    Capabilities, Credential, Extension, LeafIndex, LeafNodeContent, LeafNodeSource, RatchetTree,
 };
 
 type G = Group;
@@ -41,22 +42,6 @@ type S = Mls128ChaCha;
 const APP_EXT: u16 = 0xff00;
 /// A GREASE extension type (RFC 9420 section 13.5).
 const GREASE: u16 = 0x0a0a;
-
-fn rng(seed: u64) -> SeededPrng {
-    let mut s = [0u8; 32];
-    s[..8].copy_from_slice(&seed.to_be_bytes());
-    SeededPrng::from_seed(s)
-}
-
-fn params(name: &str) -> KeyPackageParams {
-    KeyPackageParams::basic(
-        name.as_bytes(),
-        Lifetime {
-            not_before: 0,
-            not_after: u64::MAX,
-        },
-    )
-}
 
 fn config() -> GroupConfig {
     GroupConfig {

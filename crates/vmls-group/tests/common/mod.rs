@@ -11,6 +11,24 @@ pub fn rng(seed: u8) -> SeededPrng {
     SeededPrng::from_seed([seed; 32])
 }
 
+/// A deterministic RNG keyed by a 64-bit seed (conversation tests number their steps).
+pub fn rng64(seed: u64) -> SeededPrng {
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&seed.to_be_bytes());
+    SeededPrng::from_seed(s)
+}
+
+/// Basic-credential KeyPackage parameters that never expire.
+pub fn params(name: &str) -> vmls_group::group::KeyPackageParams {
+    vmls_group::group::KeyPackageParams::basic(
+        name.as_bytes(),
+        Lifetime {
+            not_before: 0,
+            not_after: u64::MAX,
+        },
+    )
+}
+
 pub fn context(epoch: u64) -> GroupContext {
     GroupContext {
         version: 1,
