@@ -5,7 +5,12 @@
 //! The expectations come from the other member of the group (Alice), not from the restored one:
 //! a restored blob must decrypt the message Alice sent in that epoch and agree with Alice's
 //! epoch authenticator and exporter.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use vmls_group::group::STATE_VERSION;
 use vmls_group::{Group, GroupError, ProcessedMessage};

@@ -11,7 +11,7 @@ use vmls_tree::{
     LeafIndex, LeafNode, LeafNodeContent, LeafNodeSource, RatchetTree, TreePrivateKeys,
 };
 
-use super::commit::{EXTERNAL_INIT_LABEL, next_epoch_state};
+use super::apply_commit::{EXTERNAL_INIT_LABEL, next_epoch_state};
 use super::error::GroupError;
 use super::join::verify_group_info;
 use super::key_package::KeyPackageParams;

@@ -8,7 +8,7 @@ use vmls_keyschedule::{
 use vmls_secret_tree::SecretTree;
 use vmls_tree::{LeafIndex, LeafNode, LeafValidationParams, RatchetTree, TreePrivateKeys};
 
-use super::commit::psk_secret_from_store;
+use super::apply_commit::psk_secret_from_store;
 use super::error::GroupError;
 use super::key_package::KeyPackagePrivate;
 use super::proposals::{check_group_context_extensions, required_capabilities};

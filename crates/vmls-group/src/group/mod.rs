@@ -34,22 +34,25 @@ use crate::labeled::PreparedSigner;
 use crate::proposals::{Proposal, ProposalRef, ReInit};
 
 mod application;
-mod commit;
+mod apply_commit;
 mod config;
 mod create;
+mod create_commit;
 mod error;
 mod external;
+mod group_info;
 mod join;
 mod key_package;
 mod process;
 mod proposals;
+mod propose;
 mod psk;
 mod state;
 #[cfg(test)]
 mod tests;
 
-pub use commit::{CommitOptions, CommitOutput};
 pub use config::GroupConfig;
+pub use create_commit::{CommitOptions, CommitOutput};
 pub use error::{GroupError, KeyPackageError, ProposalError};
 pub use external::ExternalJoinOptions;
 pub use key_package::{

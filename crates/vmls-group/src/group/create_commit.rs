@@ -1,0 +1,326 @@
+//! Creating a Commit (RFC 9420 section 12.4.1) and merging it once the Delivery Service
+//! accepted it.
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use rand_core::CryptoRng;
+use vmls_codec::{Encode, VLBytes};
+use vmls_crypto::{CipherSuite, Secret};
+use vmls_keyschedule::{GroupContext, PreSharedKeyId};
+use vmls_tree::LeafIndex;
+
+use super::apply_commit::summary;
+use super::error::GroupError;
+use super::process::CommitSummary;
+use super::proposals::{Committer, Resolved, check_member_limit};
+use super::{Group, PendingCommit};
+use crate::commit::Commit;
+use crate::framing::{
+    AuthenticatedContent, Content, FramedContent, MLSMessage, MLSMessageBody, Sender,
+};
+use crate::key_package::KeyPackage;
+use crate::proposals::{Proposal, ProposalOrRef};
+use crate::welcome::{GroupSecrets, PathSecret, Welcome};
+
+/// How to build a Commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitOptions {
+    /// Proposals to include by value (the committer's own Add, Remove, PreSharedKey,
+    /// GroupContextExtensions or ReInit proposals).
+    pub proposals: Vec<Proposal>,
+    /// Include the proposals cached in this epoch by reference (RFC 9420 section 12.4: the
+    /// committer SHOULD include all valid ones). Conflicting ones are left out: Removes win over
+    /// Updates of the same leaf, the latest Update of a leaf wins, this member's own Updates
+    /// and Removes of itself are skipped (its UpdatePath replaces its leaf).
+    pub include_pending: bool,
+    /// Send an UpdatePath even when no proposal requires one (RFC 9420 section 12.4: "by
+    /// default, the path field of a Commit MUST be populated").
+    pub force_path: bool,
+    /// Put the ratchet tree into the Welcome's GroupInfo (`ratchet_tree` extension). Without
+    /// it the joiners need [`Group::ratchet_tree_bytes`] of the new epoch out of band.
+    pub ratchet_tree_in_welcome: bool,
+    /// Also return a signed GroupInfo of the new epoch with `external_pub` and the ratchet tree
+    /// (for external joins, RFC 9420 section 12.4.3.2).
+    pub group_info: bool,
+    /// `FramedContent.authenticated_data`.
+    pub authenticated_data: Vec<u8>,
+}
+
+impl Default for CommitOptions {
+    fn default() -> Self {
+        Self {
+            proposals: Vec::new(),
+            include_pending: true,
+            force_path: true,
+            ratchet_tree_in_welcome: true,
+            group_info: false,
+            authenticated_data: Vec::new(),
+        }
+    }
+}
+
+/// What [`Group::commit`] produces. Send `commit` to the group; once the Delivery Service
+/// accepted it, call [`Group::merge_pending_commit`] (receiving the commit back does the same)
+/// and send `welcome` to the new members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitOutput {
+    /// The encoded `MLSMessage` carrying the Commit.
+    pub commit: Vec<u8>,
+    /// The encoded `MLSMessage(Welcome)` for the members added, if any.
+    pub welcome: Option<Vec<u8>>,
+    /// The encoded `MLSMessage(GroupInfo)` of the new epoch, if requested.
+    pub group_info: Option<Vec<u8>>,
+    /// What the Commit does.
+    pub summary: CommitSummary,
+}
+
+impl<S: CipherSuite> Group<S> {
+    /// The cached proposals this member commits by reference (see
+    /// [`CommitOptions::include_pending`]).
+    fn select_pending(&self) -> Vec<Resolved> {
+        let own = self.epoch.own_leaf.0;
+        let mut removed: Vec<u32> = Vec::new();
+        for p in &self.proposals {
+            if let Proposal::Remove(r) = &p.proposal
+                && r.removed != own
+                && !removed.contains(&r.removed)
+            {
+                removed.push(r.removed);
+            }
+        }
+        let mut out: Vec<Resolved> = Vec::new();
+        let mut removes_taken: Vec<u32> = Vec::new();
+        let mut psks: Vec<PreSharedKeyId> = Vec::new();
+        let mut sig_keys: Vec<[u8; 32]> = Vec::new();
+        let last_gce = self
+            .proposals
+            .iter()
+            .rposition(|p| matches!(p.proposal, Proposal::GroupContextExtensions(_)));
+        for (idx, p) in self.proposals.iter().enumerate() {
+            let keep = match (&p.proposal, p.sender) {
+                (Proposal::Update(_), Sender::Member(i)) => {
+                    i != own
+                        && !removed.contains(&i)
+                        && !self.proposals.iter().skip(idx + 1).any(|q| {
+                            matches!(q.proposal, Proposal::Update(_)) && q.sender == p.sender
+                        })
+                }
+                (Proposal::Update(_), _) => false,
+                (Proposal::Remove(r), _) => {
+                    let ok = r.removed != own && !removes_taken.contains(&r.removed);
+                    if ok {
+                        removes_taken.push(r.removed);
+                    }
+                    ok
+                }
+                (Proposal::Add(a), _) => {
+                    let k = a.key_package.tbs.leaf_node.content.signature_key.0;
+                    let ok = !sig_keys.contains(&k);
+                    sig_keys.push(k);
+                    ok
+                }
+                (Proposal::PreSharedKey(ps), _) => {
+                    let ok = !psks.contains(&ps.psk) && self.psks.get(&ps.psk).is_some();
+                    psks.push(ps.psk.clone());
+                    ok
+                }
+                (Proposal::GroupContextExtensions(_), _) => Some(idx) == last_gce,
+                (Proposal::ReInit(_), _) | (Proposal::ExternalInit(_), _) => false,
+            };
+            if keep {
+                out.push(Resolved {
+                    proposal: p.proposal.clone(),
+                    sender: p.sender,
+                    reference: Some(p.reference),
+                });
+            }
+        }
+        out
+    }
+
+    /// Creates a Commit (RFC 9420 section 12.4.1) of the proposals chosen by `options`, with an
+    /// UpdatePath when required or forced, and a Welcome for the members it adds
+    /// (section 12.4.3.1). The group stays in the current epoch with the Commit pending: call
+    /// [`Group::merge_pending_commit`] once the Delivery Service accepted it, or
+    /// [`Group::clear_pending_commit`] if it was rejected.
+    ///
+    /// If the configured handshake wire format is PrivateMessage, a handshake generation is
+    /// taken from the secret tree: persist the state before sending (docs/embedding.md).
+    pub fn commit<R: CryptoRng + ?Sized>(
+        &mut self,
+        options: &CommitOptions,
+        rng: &mut R,
+    ) -> Result<CommitOutput, GroupError> {
+        self.require_active()?;
+        if self.pending_commit.is_some() {
+            return Err(GroupError::CommitPending);
+        }
+        let own = self.epoch.own_leaf;
+        let mut list = if options.include_pending {
+            self.select_pending()
+        } else {
+            Vec::new()
+        };
+        for p in &options.proposals {
+            list.push(Resolved {
+                proposal: p.clone(),
+                sender: Sender::Member(own.0),
+                reference: None,
+            });
+        }
+        let applied = self.apply_proposals(&list, Committer::Member(own))?;
+        check_member_limit(&applied.tree, &self.config)?;
+        let with_path = options.force_path || applied.path_required;
+        let mut tree = applied.tree.clone();
+        let mut tree_keys = self.epoch.tree_keys.clone();
+        tree_keys.prune(&tree);
+        let new_members: Vec<LeafIndex> = applied.added.iter().map(|(i, _)| *i).collect();
+        let base = GroupContext {
+            version: self.epoch.context.version,
+            cipher_suite: self.epoch.context.cipher_suite,
+            group_id: self.epoch.context.group_id.clone(),
+            epoch: self
+                .epoch()
+                .checked_add(1)
+                .ok_or(GroupError::InvalidState)?,
+            tree_hash: VLBytes::default(),
+            confirmed_transcript_hash: self.epoch.context.confirmed_transcript_hash.clone(),
+            extensions: applied.extensions.clone(),
+        };
+        let (path, path_secrets, commit_secret) = if with_path {
+            let content = tree
+                .leaf(own)
+                .ok_or(GroupError::UnknownMember { leaf: own.0 })?
+                .content
+                .clone();
+            let (secrets, keys) = tree.apply_own_update_path(
+                own,
+                content,
+                &self.signer,
+                &self.epoch.context.group_id,
+                rng,
+            )?;
+            let mut provisional = base.clone();
+            provisional.tree_hash = tree.tree_hash()?.to_vec().into();
+            let gc = provisional.to_bytes()?;
+            let path = tree.encrypt_update_path::<S, R>(&secrets, &gc, &new_members, rng)?;
+            tree_keys = keys;
+            let cs = secrets.commit_secret().clone();
+            (Some(path), Some(secrets), cs)
+        } else {
+            (None, None, Secret::zero())
+        };
+        let commit = Commit {
+            proposals: list
+                .iter()
+                .map(|r| match r.reference {
+                    Some(rf) => ProposalOrRef::Reference(rf),
+                    None => ProposalOrRef::Proposal(Box::new(r.proposal.clone())),
+                })
+                .collect(),
+            path,
+        };
+        let content = FramedContent {
+            group_id: self.epoch.context.group_id.clone(),
+            epoch: self.epoch(),
+            sender: Sender::Member(own.0),
+            authenticated_data: VLBytes::from(options.authenticated_data.as_slice()),
+            content: Content::Commit(commit),
+        };
+        let mut auth = AuthenticatedContent::sign(
+            self.config.handshake_wire_format,
+            content,
+            &self.signer,
+            Some(&self.epoch.context),
+        )?;
+        let init_secret = self.epoch.secrets.init_secret.clone();
+        let (next, derived) = self.finish_epoch(
+            &mut auth,
+            &applied,
+            base,
+            tree,
+            own,
+            tree_keys,
+            &init_secret,
+            &commit_secret,
+        )?;
+        let (message, secret_tree) = self.protect_handshake(&auth, rng)?;
+        super::check_size(&self.config, message.len())?;
+
+        let welcome = if applied.added.is_empty() {
+            None
+        } else {
+            let gi = self.make_group_info(&next, options.ratchet_tree_in_welcome, false)?;
+            let secrets: Vec<GroupSecrets> = applied
+                .added
+                .iter()
+                .map(|(leaf, _)| GroupSecrets {
+                    joiner_secret: derived.new_epoch.joiner_secret.clone(),
+                    path_secret: path_secrets
+                        .as_ref()
+                        .and_then(|ps| ps.path_secret_for_joiner(*leaf))
+                        .map(|s| PathSecret {
+                            path_secret: s.clone(),
+                        }),
+                    psks: applied.psks.clone(),
+                })
+                .collect();
+            let joiners: Vec<(&KeyPackage, &GroupSecrets)> = applied
+                .added
+                .iter()
+                .map(|(_, kp)| kp)
+                .zip(secrets.iter())
+                .collect();
+            let w = Welcome::new::<S, R>(&gi, &derived.new_epoch.welcome_secret, &joiners, rng)?;
+            Some(MLSMessage::new(MLSMessageBody::Welcome(w)).to_bytes()?)
+        };
+        let group_info = if options.group_info {
+            let gi = self.make_group_info(&next, true, true)?;
+            Some(MLSMessage::new(MLSMessageBody::GroupInfo(gi)).to_bytes()?)
+        } else {
+            None
+        };
+        let summary = summary(
+            &applied,
+            Sender::Member(own.0),
+            own,
+            next.context.epoch,
+            with_path,
+        );
+        // Commit point: everything succeeded.
+        if let Some(t) = secret_tree {
+            self.epoch.secret_tree = t;
+        }
+        self.pending_commit = Some(Box::new(PendingCommit {
+            message: message.clone(),
+            next,
+            summary: summary.clone(),
+        }));
+        Ok(CommitOutput {
+            commit: message,
+            welcome,
+            group_info,
+            summary,
+        })
+    }
+
+    /// Moves to the epoch of this member's pending Commit (RFC 9420 section 12.4.1: the
+    /// committer merges its own Commit without re-processing it).
+    pub fn merge_pending_commit(&mut self) -> Result<(), GroupError> {
+        let pending = self
+            .pending_commit
+            .take()
+            .ok_or(GroupError::NoPendingCommit)?;
+        let reinit = pending.summary.reinit.clone();
+        self.install_epoch(pending.next);
+        if let Some(r) = reinit {
+            self.status = super::GroupStatus::ReInitialized(r);
+        }
+        Ok(())
+    }
+
+    /// Drops the pending Commit (the Delivery Service rejected it, or another Commit won). The
+    /// handshake generation it used stays consumed.
+    pub fn clear_pending_commit(&mut self) {
+        self.pending_commit = None;
+    }
+}
