@@ -594,7 +594,19 @@ fn external_senders_new_member_proposals_and_pathless_commits() {
         a.process_message(&not_add),
         Err(GroupError::SenderNotAllowed)
     );
-    a.process_message(&self_add).unwrap();
+    // RFC 9420 section 12.1.8: unauthorized external proposals are invalid. By default a
+    // new_member_proposal is refused and changes nothing.
+    let before = a.to_bytes().unwrap();
+    assert_eq!(
+        a.process_message(&self_add),
+        Err(GroupError::ProposalNotAuthorized)
+    );
+    assert_eq!(a.to_bytes().unwrap(), before);
+    // The application admits it (e.g. Dave is on its invitation list).
+    let invited = |p: &vmls_group::group::ExternalProposer<'_>, _: &Proposal| {
+        matches!(p, vmls_group::group::ExternalProposer::NewMember)
+    };
+    a.process_message_with_policy(&self_add, &invited).unwrap();
     // A commit referencing a proposal a member has not seen cannot be applied by it.
     let out = a.commit(&CommitOptions::default(), &mut rng(12)).unwrap();
     let before = b.to_bytes().unwrap();
@@ -603,7 +615,7 @@ fn external_senders_new_member_proposals_and_pathless_commits() {
         Err(GroupError::InvalidProposal(ProposalError::UnknownReference))
     );
     assert_eq!(b.to_bytes().unwrap(), before);
-    b.process_message(&self_add).unwrap();
+    b.process_message_with_policy(&self_add, &invited).unwrap();
     assert_eq!(out.summary.added, vec![3]);
     b.process_message(&out.commit).unwrap();
     a.merge_pending_commit().unwrap();

@@ -8,9 +8,10 @@ use vmls_secret_tree::SecretTree;
 use vmls_tree::{LeafIndex, LeafValidationParams, RatchetTree, TreeError, TreePrivateKeys};
 
 use super::error::{GroupError, ProposalError};
-use super::process::{CommitSummary, leaves};
+use super::process::{CommitSummary, NewLeaf, NewLeafSource, leaves};
 use super::proposals::{Applied, Committer, Resolved, check_leaf_supports, required_capabilities};
 use super::{EpochState, Group, encode_context};
+use crate::commit::Commit;
 use crate::framing::{AuthenticatedContent, Content, Sender};
 use crate::proposals::ProposalOrRef;
 
@@ -54,11 +55,12 @@ impl<S: CipherSuite> Group<S> {
     }
 
     /// Applies a received Commit (RFC 9420 section 12.4.2) to a copy of the state. Returns the
-    /// new epoch, or `None` if the Commit removes this member.
+    /// new epoch (`None` if the Commit removes this member), what changed, and every leaf the
+    /// Commit adds or changes (for the application's credential check before merging).
     pub(crate) fn stage_commit(
         &self,
         auth: &AuthenticatedContent,
-    ) -> Result<(Option<EpochState<S>>, CommitSummary), GroupError> {
+    ) -> Result<StagedCommit<S>, GroupError> {
         let Content::Commit(commit) = &auth.content.content else {
             return Err(GroupError::SenderNotAllowed);
         };
@@ -93,7 +95,8 @@ impl<S: CipherSuite> Group<S> {
                 }
             }
         }
-        let applied = self.apply_proposals(&list, committer)?;
+        let applied =
+            self.apply_proposals(&list, committer, self.config.received_lifetime_now())?;
         if (applied.path_required || committer == Committer::External) && commit.path.is_none() {
             return Err(ProposalError::PathRequired.into());
         }
@@ -133,7 +136,7 @@ impl<S: CipherSuite> Group<S> {
             let params = LeafValidationParams {
                 group_id: &self.epoch.context.group_id,
                 required_capabilities: req.as_ref(),
-                now: self.config.current_time,
+                now: self.config.received_lifetime_now(),
                 max_lifetime: self.config.max_lifetime,
             };
             tree.merge_update_path(committer_leaf, path, &params)?;
@@ -141,6 +144,7 @@ impl<S: CipherSuite> Group<S> {
             // GroupContext extensions, as every member's must.
             check_leaf_supports(&path.leaf_node, req.as_ref(), &applied.extensions)?;
         }
+        let new_leaves = new_leaves(&applied, commit, committer, committer_leaf);
         if applied.removed.contains(&own) {
             let s = summary(
                 &applied,
@@ -149,13 +153,14 @@ impl<S: CipherSuite> Group<S> {
                 epoch,
                 commit.path.is_some(),
             );
-            return Ok((
-                None,
-                CommitSummary {
+            return Ok(StagedCommit {
+                next: None,
+                summary: CommitSummary {
                     self_removed: true,
                     ..s
                 },
-            ));
+                new_leaves,
+            });
         }
         let mut tree_keys = self.epoch.tree_keys.clone();
         if let Some(r) = applied.own_update {
@@ -217,17 +222,63 @@ impl<S: CipherSuite> Group<S> {
             &init_secret,
             &commit_secret,
         )?;
-        Ok((
-            Some(next),
-            summary(
+        Ok(StagedCommit {
+            next: Some(next),
+            summary: summary(
                 &applied,
                 sender,
                 committer_leaf,
                 epoch,
                 commit.path.is_some(),
             ),
-        ))
+            new_leaves,
+        })
     }
+}
+
+/// A received Commit applied to a copy of the state.
+pub(crate) struct StagedCommit<S: CipherSuite> {
+    /// The new epoch; `None` if the Commit removes this member.
+    pub(crate) next: Option<EpochState<S>>,
+    pub(crate) summary: CommitSummary,
+    /// Every leaf the Commit adds or changes.
+    pub(crate) new_leaves: Vec<NewLeaf>,
+}
+
+/// The leaves a Commit adds or changes (see [`crate::group::StagedMessage::new_leaves`]).
+fn new_leaves(
+    applied: &Applied,
+    commit: &Commit,
+    committer: Committer,
+    committer_leaf: LeafIndex,
+) -> Vec<NewLeaf> {
+    let mut out: Vec<NewLeaf> = applied
+        .added
+        .iter()
+        .map(|(at, kp)| NewLeaf {
+            leaf_index: Some(at.0),
+            source: NewLeafSource::Add,
+            leaf_node: kp.tbs.leaf_node.clone(),
+        })
+        .collect();
+    out.extend(applied.updated.iter().filter_map(|at| {
+        applied.tree.leaf(*at).map(|l| NewLeaf {
+            leaf_index: Some(at.0),
+            source: NewLeafSource::Update,
+            leaf_node: l.clone(),
+        })
+    }));
+    if let Some(path) = &commit.path {
+        out.push(NewLeaf {
+            leaf_index: Some(committer_leaf.0),
+            source: match committer {
+                Committer::External => NewLeafSource::ExternalJoin,
+                Committer::Member(_) => NewLeafSource::CommitPath,
+            },
+            leaf_node: path.leaf_node.clone(),
+        });
+    }
+    out
 }
 
 fn check_member_limit_plus_one(tree: &RatchetTree, max: u32) -> Result<(), GroupError> {

@@ -54,6 +54,13 @@ pub struct GroupConfig {
     /// than this duration." The right value is a deployment decision (how often key packages
     /// are rotated), so the default is `None` (no bound) and an application sets it.
     pub max_lifetime: Option<u64>,
+    /// Whether `current_time` also applies to leaves this member *receives*: the leaves of a
+    /// Welcome's or GroupInfo's tree, of received proposals and of received Commits. Default
+    /// `false`: RFC 9420 section 7.3 makes that check only RECOMMENDED, because members whose
+    /// clocks differ (or that process a Commit late) would disagree and fork the group. The
+    /// lifetime is always checked where this member is the sender: KeyPackages it adds and its
+    /// own leaves (docs/spec-decisions.md, "Lifetimes and the local clock").
+    pub check_received_lifetimes: bool,
 }
 
 impl GroupConfig {
@@ -70,6 +77,7 @@ impl GroupConfig {
         padding_block: 32,
         current_time: None,
         max_lifetime: None,
+        check_received_lifetimes: false,
     };
 
     /// The secret tree's part.
@@ -87,6 +95,33 @@ impl GroupConfig {
             .max(1)
             .checked_next_power_of_two()
             .unwrap_or(1 << 31)
+    }
+
+    /// The time to check the lifetime of a leaf this member sends or adds against (RFC 9420
+    /// section 7.3 "MUST"): `current_time`.
+    pub fn own_lifetime_now(&self) -> Option<u64> {
+        self.current_time
+    }
+
+    /// The time to check the lifetime of a received leaf against: `current_time` only if
+    /// `check_received_lifetimes` is set, else none (the lifetime is not checked; `max_lifetime`
+    /// still is).
+    pub fn received_lifetime_now(&self) -> Option<u64> {
+        if self.check_received_lifetimes {
+            self.current_time
+        } else {
+            None
+        }
+    }
+
+    /// Decodes the configuration of a state blob of format `version` (1: without
+    /// `check_received_lifetimes`, which then takes its default).
+    pub(crate) fn decode_versioned(r: &mut Reader<'_>, version: u16) -> Result<Self, CodecError> {
+        let mut c = Self::decode_fields(r)?;
+        if version >= 2 {
+            c.check_received_lifetimes = bool::decode(r)?;
+        }
+        Ok(c)
     }
 
     /// Zero bytes to pad a plaintext of `len` bytes with.
@@ -118,15 +153,29 @@ impl Encode for GroupConfig {
         self.handshake_wire_format.encode(w)?;
         self.padding_block.encode(w)?;
         self.current_time.encode(w)?;
-        self.max_lifetime.encode(w)
+        self.max_lifetime.encode(w)?;
+        self.check_received_lifetimes.encode(w)
     }
     fn encoded_len(&self) -> usize {
-        4 * 4 + 2 * 3 + 2 + 2 + self.current_time.encoded_len() + self.max_lifetime.encoded_len()
+        4 * 4
+            + 2 * 3
+            + 2
+            + 2
+            + self.current_time.encoded_len()
+            + self.max_lifetime.encoded_len()
+            + 1
     }
 }
 
 impl Decode for GroupConfig {
     fn decode(r: &mut Reader<'_>) -> Result<Self, CodecError> {
+        Self::decode_versioned(r, super::STATE_VERSION)
+    }
+}
+
+impl GroupConfig {
+    /// The fields of format version 1.
+    fn decode_fields(r: &mut Reader<'_>) -> Result<Self, CodecError> {
         let c = Self {
             max_members: u32::decode(r)?,
             max_message_size: u32::decode(r)?,
@@ -139,6 +188,7 @@ impl Decode for GroupConfig {
             padding_block: u16::decode(r)?,
             current_time: Option::<u64>::decode(r)?,
             max_lifetime: Option::<u64>::decode(r)?,
+            check_received_lifetimes: false,
         };
         if !matches!(
             c.handshake_wire_format,

@@ -11,14 +11,14 @@ use vmls_tree::LeafIndex;
 use super::apply_commit::summary;
 use super::error::GroupError;
 use super::process::CommitSummary;
-use super::proposals::{Committer, Resolved, check_member_limit};
+use super::proposals::{Applied, Committer, Resolved, check_member_limit};
 use super::{Group, PendingCommit};
 use crate::commit::Commit;
 use crate::framing::{
     AuthenticatedContent, Content, FramedContent, MLSMessage, MLSMessageBody, Sender,
 };
 use crate::key_package::KeyPackage;
-use crate::proposals::{Proposal, ProposalOrRef};
+use crate::proposals::{Proposal, ProposalOrRef, ProposalRef};
 use crate::welcome::{GroupSecrets, PathSecret, Welcome};
 
 /// How to build a Commit.
@@ -71,6 +71,32 @@ pub struct CommitOutput {
     pub group_info: Option<Vec<u8>>,
     /// What the Commit does.
     pub summary: CommitSummary,
+    /// Cached proposals left out because they are invalid (RFC 9420 section 12.4), with why.
+    pub dropped: Vec<DroppedProposal>,
+}
+
+/// A cached proposal that [`Group::commit`] left out of the Commit because it is invalid: on
+/// its own against the current tree, together with the other proposals, or expired (this
+/// member, as the committer, checks lifetimes against its clock: RFC 9420 section 7.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DroppedProposal {
+    /// The proposal's reference.
+    pub reference: ProposalRef,
+    /// Who proposed it.
+    pub sender: Sender,
+    /// Why it is invalid.
+    pub reason: GroupError,
+}
+
+impl DroppedProposal {
+    /// `None` for a proposal by value (never dropped: only cached proposals are).
+    fn new(r: &Resolved, reason: GroupError) -> Option<Self> {
+        r.reference.map(|reference| Self {
+            reference,
+            sender: r.sender,
+            reason,
+        })
+    }
 }
 
 impl<S: CipherSuite> Group<S> {
@@ -155,19 +181,21 @@ impl<S: CipherSuite> Group<S> {
             return Err(GroupError::CommitPending);
         }
         let own = self.epoch.own_leaf;
-        let mut list = if options.include_pending {
+        let pending = if options.include_pending {
             self.select_pending()
         } else {
             Vec::new()
         };
-        for p in &options.proposals {
-            list.push(Resolved {
+        let by_value: Vec<Resolved> = options
+            .proposals
+            .iter()
+            .map(|p| Resolved {
                 proposal: p.clone(),
                 sender: Sender::Member(own.0),
                 reference: None,
-            });
-        }
-        let applied = self.apply_proposals(&list, Committer::Member(own))?;
+            })
+            .collect();
+        let (list, applied, dropped) = self.valid_proposal_list(pending, by_value)?;
         check_member_limit(&applied.tree, &self.config)?;
         let with_path = options.force_path || applied.path_required;
         let mut tree = applied.tree.clone();
@@ -300,7 +328,70 @@ impl<S: CipherSuite> Group<S> {
             welcome,
             group_info,
             summary,
+            dropped,
         })
+    }
+
+    /// The proposal list of a Commit: the cached proposals chosen by
+    /// [`Group::select_pending`] that are valid, then the committer's own by value (RFC 9420
+    /// section 12.4: include valid proposals "as long as this results in a valid proposal
+    /// list"). A cached proposal that is invalid against the tree, together with the others, or
+    /// (as this member is the committer, section 7.3) expired, is left out and reported. The
+    /// committer's by-value proposals are never left out: if they are invalid, so is the
+    /// Commit.
+    ///
+    /// Cost: one validation of the whole list when it is valid (the usual case); otherwise
+    /// one per cached proposal, and only if pairs of proposals conflict, one per cached
+    /// proposal for each one kept (at most `max_pending_proposals`^2 / 2).
+    #[allow(clippy::type_complexity)]
+    fn valid_proposal_list(
+        &self,
+        pending: Vec<Resolved>,
+        by_value: Vec<Resolved>,
+    ) -> Result<(Vec<Resolved>, Applied, Vec<DroppedProposal>), GroupError> {
+        let committer = Committer::Member(self.epoch.own_leaf);
+        let now = self.config.own_lifetime_now();
+        let with = |kept: &[Resolved], extra: Option<&Resolved>| -> Vec<Resolved> {
+            let mut l: Vec<Resolved> = kept.to_vec();
+            l.extend(extra.cloned());
+            l.extend(by_value.iter().cloned());
+            l
+        };
+        let all = with(&pending, None);
+        if pending.is_empty() {
+            let applied = self.apply_proposals(&all, committer, now)?;
+            return Ok((all, applied, Vec::new()));
+        }
+        if let Ok(applied) = self.apply_proposals(&all, committer, now) {
+            return Ok((all, applied, Vec::new()));
+        }
+        // The committer's own proposals decide alone whether a Commit can be made.
+        self.apply_proposals(&by_value, committer, now)?;
+        let mut dropped = Vec::new();
+        let mut alone_ok = Vec::with_capacity(pending.len());
+        for p in pending {
+            match self.apply_proposals(&with(&[], Some(&p)), committer, now) {
+                Ok(_) => alone_ok.push(p),
+                Err(e) => dropped.extend(DroppedProposal::new(&p, e)),
+            }
+        }
+        let mut kept: Vec<Resolved> = Vec::with_capacity(alone_ok.len());
+        if self
+            .apply_proposals(&with(&alone_ok, None), committer, now)
+            .is_ok()
+        {
+            kept = alone_ok;
+        } else {
+            for p in alone_ok {
+                match self.apply_proposals(&with(&kept, Some(&p)), committer, now) {
+                    Ok(_) => kept.push(p),
+                    Err(e) => dropped.extend(DroppedProposal::new(&p, e)),
+                }
+            }
+        }
+        let list = with(&kept, None);
+        let applied = self.apply_proposals(&list, committer, now)?;
+        Ok((list, applied, dropped))
     }
 
     /// Moves to the epoch of this member's pending Commit (RFC 9420 section 12.4.1: the

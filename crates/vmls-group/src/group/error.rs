@@ -185,6 +185,10 @@ pub enum GroupError {
     /// This member was removed from the group (or the group was reinitialized): it can only
     /// decrypt late application messages of past epochs.
     Inactive,
+    /// A proposal from outside the group (`new_member_proposal`, or an `external_senders`
+    /// entry) was refused by the [`crate::group::ProposalPolicy`] (RFC 9420 section 12.1.8:
+    /// unauthorized external proposals are invalid).
+    ProposalNotAuthorized,
     /// A commit created by this member is pending: merge or clear it first.
     CommitPending,
     /// No commit is pending.

@@ -116,7 +116,8 @@ impl<S: CipherSuite> Group<S> {
             })
             .collect();
         let shell = Self::validation_shell(&old_ctx, tree, signer, &psks, config)?;
-        let applied: Applied = shell.apply_proposals(&list, Committer::External)?;
+        let applied: Applied =
+            shell.apply_proposals(&list, Committer::External, shell.config.own_lifetime_now())?;
         for (_, cred) in &applied.removed_credentials {
             if *cred != params.credential {
                 return Err(super::ProposalError::ResyncCredentialMismatch.into());

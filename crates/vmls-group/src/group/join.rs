@@ -74,7 +74,7 @@ pub(crate) fn verify_group_info<S: CipherSuite>(
     tree.validate(&LeafValidationParams {
         group_id: &ctx.group_id,
         required_capabilities: req.as_ref(),
-        now: config.current_time,
+        now: config.received_lifetime_now(),
         max_lifetime: config.max_lifetime,
     })?;
     if tree.members().count() > config.max_members as usize {

@@ -43,6 +43,7 @@ mod external;
 mod group_info;
 mod join;
 mod key_package;
+mod policy;
 mod process;
 mod proposals;
 mod propose;
@@ -52,15 +53,18 @@ mod state;
 mod tests;
 
 pub use config::GroupConfig;
-pub use create_commit::{CommitOptions, CommitOutput};
+pub use create_commit::{CommitOptions, CommitOutput, DroppedProposal};
 pub use error::{GroupError, KeyPackageError, ProposalError};
 pub use external::ExternalJoinOptions;
 pub use key_package::{
     KeyPackageParams, KeyPackagePrivate, create_key_package, is_last_resort, validate_key_package,
 };
-pub use process::{CommitSummary, ProcessedMessage, StagedMessage};
+pub use policy::{
+    DefaultProposalPolicy, ExternalProposer, ProposalPolicy, RejectExternalProposals,
+};
+pub use process::{CommitSummary, NewLeaf, NewLeafSource, ProcessedMessage, StagedMessage};
 pub use psk::PskStore;
-pub use state::STATE_VERSION;
+pub use state::{OLDEST_STATE_VERSION, STATE_VERSION};
 
 /// Whether this member can still send in the group.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,9 +9,10 @@ use alloc::vec::Vec;
 use vmls_codec::Decode;
 use vmls_crypto::CipherSuite;
 use vmls_secret_tree::RatchetType;
-use vmls_tree::LeafIndex;
+use vmls_tree::{LeafIndex, LeafNode};
 
 use super::error::{GroupError, ProposalError};
+use super::policy::{DefaultProposalPolicy, ExternalProposer, ProposalPolicy};
 use super::{CachedProposal, EpochState, Group, GroupStatus, check_size};
 use crate::extensions::{ExternalSenders, find};
 use crate::framing::{
@@ -103,9 +104,13 @@ enum Change<S: CipherSuite> {
 /// [`Group::merge_staged`] (in the same epoch, before any other change to the group).
 pub struct StagedMessage<S: CipherSuite> {
     epoch: u64,
+    /// Whether the group was active when the message was staged: a message staged before this
+    /// member was removed must not be merged after (issue 14.5: no replay, no new epoch).
+    active: bool,
     consume: Option<Consume>,
     change: Change<S>,
     outcome: ProcessedMessage,
+    new_leaves: Vec<NewLeaf>,
 }
 
 impl<S: CipherSuite> StagedMessage<S> {
@@ -113,6 +118,41 @@ impl<S: CipherSuite> StagedMessage<S> {
     pub fn outcome(&self) -> &ProcessedMessage {
         &self.outcome
     }
+
+    /// Every LeafNode the message adds to the tree or changes, for the application to validate
+    /// its credential before [`Group::merge_staged`] (RFC 9420 section 7.3: "the credential
+    /// ... is valid" is the application's check, with its Authentication Service; section
+    /// 5.3.1). A Commit lists its Adds (by value and by reference), the Updates it applies, and
+    /// the committer's new leaf from its UpdatePath (a new member's first leaf for an external
+    /// Commit); a proposal lists the leaf of an Add or Update. Drop the staged message to
+    /// refuse: nothing has changed.
+    pub fn new_leaves(&self) -> &[NewLeaf] {
+        &self.new_leaves
+    }
+}
+
+/// Why a leaf is in [`StagedMessage::new_leaves`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewLeafSource {
+    /// An Add proposal's KeyPackage leaf (a new member).
+    Add,
+    /// An Update proposal's leaf (a member's new leaf).
+    Update,
+    /// The committer's new leaf from its UpdatePath.
+    CommitPath,
+    /// The leaf of a client joining by external Commit (its UpdatePath leaf).
+    ExternalJoin,
+}
+
+/// A LeafNode that a staged message adds or changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewLeaf {
+    /// Its leaf index in the new epoch (`None` for a proposal not yet committed).
+    pub leaf_index: Option<u32>,
+    /// What puts it in the tree.
+    pub source: NewLeafSource,
+    /// The leaf: its `credential` and `signature_key` are what to check.
+    pub leaf_node: LeafNode,
 }
 
 impl<S: CipherSuite> core::fmt::Debug for StagedMessage<S> {
@@ -133,9 +173,27 @@ struct Verified {
 impl<S: CipherSuite> Group<S> {
     /// Processes one encoded MLSMessage (PublicMessage or PrivateMessage): stages it and
     /// merges it. On error the group is unchanged.
+    ///
+    /// Proposals from outside the group are authorized by [`DefaultProposalPolicy`]
+    /// (`new_member_proposal` refused); see [`Group::process_message_with_policy`].
     pub fn process_message(&mut self, message: &[u8]) -> Result<ProcessedMessage, GroupError> {
-        let staged = self.stage_message(message)?;
+        self.process_message_with_policy(message, &DefaultProposalPolicy)
+    }
+
+    /// [`Group::process_message`] with the application's [`ProposalPolicy`] for proposals from
+    /// `new_member_proposal` and `external` senders (RFC 9420 section 12.1.8).
+    pub fn process_message_with_policy<P: ProposalPolicy + ?Sized>(
+        &mut self,
+        message: &[u8],
+        policy: &P,
+    ) -> Result<ProcessedMessage, GroupError> {
+        let staged = self.stage_message_with_policy(message, policy)?;
         self.merge_staged(staged)
+    }
+
+    /// [`Group::stage_message_with_policy`] with [`DefaultProposalPolicy`].
+    pub fn stage_message(&self, message: &[u8]) -> Result<StagedMessage<S>, GroupError> {
+        self.stage_message_with_policy(message, &DefaultProposalPolicy)
     }
 
     /// Verifies, decrypts and validates one encoded MLSMessage and computes its effect, without
@@ -145,7 +203,25 @@ impl<S: CipherSuite> Group<S> {
     ///   application messages for the current epoch or a retained past one.
     /// * A Commit this member created comes back as its own pending commit and is merged as
     ///   such, without re-processing.
-    pub fn stage_message(&self, message: &[u8]) -> Result<StagedMessage<S>, GroupError> {
+    /// * A proposal from `new_member_proposal` or an `external` sender is cached only if
+    ///   `policy` authorizes it ([`GroupError::ProposalNotAuthorized`]).
+    /// * [`StagedMessage::new_leaves`] lists the leaves whose credentials the application should
+    ///   check before merging.
+    pub fn stage_message_with_policy<P: ProposalPolicy + ?Sized>(
+        &self,
+        message: &[u8],
+        policy: &P,
+    ) -> Result<StagedMessage<S>, GroupError> {
+        let mut staged = self.stage_unchecked_policy(message, policy)?;
+        staged.active = self.status == GroupStatus::Active;
+        Ok(staged)
+    }
+
+    fn stage_unchecked_policy<P: ProposalPolicy + ?Sized>(
+        &self,
+        message: &[u8],
+        policy: &P,
+    ) -> Result<StagedMessage<S>, GroupError> {
         check_size(&self.config, message.len())?;
         let epoch = self.epoch();
         if let Some(p) = &self.pending_commit
@@ -153,6 +229,8 @@ impl<S: CipherSuite> Group<S> {
         {
             return Ok(StagedMessage {
                 epoch,
+                active: true,
+                new_leaves: Vec::new(),
                 consume: None,
                 change: Change::MergePending,
                 outcome: ProcessedMessage::Commit(p.summary.clone()),
@@ -175,7 +253,7 @@ impl<S: CipherSuite> Group<S> {
                 ));
             }
         };
-        self.stage_verified(verified)
+        self.stage_verified(verified, policy)
     }
 
     /// Applies a staged message. Fails (and changes nothing) if the group changed since it was
@@ -189,6 +267,11 @@ impl<S: CipherSuite> Group<S> {
                 got: staged.epoch,
                 expected: self.epoch(),
             });
+        }
+        if staged.active && self.status != GroupStatus::Active {
+            // Staged before a Commit removed this member (or reinitialized the group): its
+            // key is no longer the current epoch's, and a Commit must not start an epoch now.
+            return Err(GroupError::Inactive);
         }
         if let Change::MergePending = staged.change {
             self.merge_pending_commit()?;
@@ -370,6 +453,8 @@ impl<S: CipherSuite> Group<S> {
         };
         Ok(StagedMessage {
             epoch: current,
+            active: true,
+            new_leaves: Vec::new(),
             consume: Some(Consume {
                 source: KeySource::Past(pm.epoch),
                 leaf,
@@ -386,7 +471,11 @@ impl<S: CipherSuite> Group<S> {
         })
     }
 
-    fn stage_verified(&self, v: Verified) -> Result<StagedMessage<S>, GroupError> {
+    fn stage_verified<P: ProposalPolicy + ?Sized>(
+        &self,
+        v: Verified,
+        policy: &P,
+    ) -> Result<StagedMessage<S>, GroupError> {
         let epoch = self.epoch();
         let sender = v.auth.content.sender;
         match &v.auth.content.content {
@@ -399,6 +488,8 @@ impl<S: CipherSuite> Group<S> {
                 }
                 Ok(StagedMessage {
                     epoch,
+                    active: true,
+                    new_leaves: Vec::new(),
                     consume: v.consume,
                     change: Change::None,
                     outcome: ProcessedMessage::Application {
@@ -424,6 +515,8 @@ impl<S: CipherSuite> Group<S> {
                     // Seen already (e.g. this member's own proposal echoed back).
                     return Ok(StagedMessage {
                         epoch,
+                        active: true,
+                        new_leaves: Vec::new(),
                         consume: v.consume,
                         change: Change::None,
                         outcome,
@@ -435,9 +528,33 @@ impl<S: CipherSuite> Group<S> {
                     // An Update of this member it has no private key for.
                     return Err(GroupError::SenderNotAllowed);
                 }
-                self.check_proposal(p, &sender)?;
+                self.check_proposal_on_receipt(p, &sender, self.config.received_lifetime_now())?;
+                self.authorize_external(&sender, p, policy)?;
+                // The cache bound is checked here too, so that staging already tells. Members
+                // with the same bound refuse the same proposal (handshake messages arrive in
+                // one order), so none of them can process a Commit that references it.
+                if self.proposals.len() >= usize::from(self.config.max_pending_proposals) {
+                    return Err(GroupError::TooManyProposals {
+                        max: usize::from(self.config.max_pending_proposals),
+                    });
+                }
+                let new_leaves = match (p, sender) {
+                    (Proposal::Add(a), _) => alloc::vec![NewLeaf {
+                        leaf_index: None,
+                        source: NewLeafSource::Add,
+                        leaf_node: a.key_package.tbs.leaf_node.clone(),
+                    }],
+                    (Proposal::Update(u), Sender::Member(i)) => alloc::vec![NewLeaf {
+                        leaf_index: Some(i),
+                        source: NewLeafSource::Update,
+                        leaf_node: u.leaf_node.clone(),
+                    }],
+                    _ => Vec::new(),
+                };
                 Ok(StagedMessage {
                     epoch,
+                    active: true,
+                    new_leaves,
                     consume: v.consume,
                     change: Change::CacheProposal(Box::new(CachedProposal {
                         reference,
@@ -453,7 +570,11 @@ impl<S: CipherSuite> Group<S> {
                 if sender == Sender::Member(self.epoch.own_leaf.0) {
                     return Err(GroupError::UnexpectedOwnCommit);
                 }
-                let (next, summary) = self.stage_commit(&v.auth)?;
+                let super::apply_commit::StagedCommit {
+                    next,
+                    summary,
+                    new_leaves,
+                } = self.stage_commit(&v.auth)?;
                 let change = match (next, &summary.reinit) {
                     (None, _) => Change::Removed,
                     (Some(n), Some(r)) => Change::ReInit(Box::new(n), r.clone()),
@@ -461,11 +582,47 @@ impl<S: CipherSuite> Group<S> {
                 };
                 Ok(StagedMessage {
                     epoch,
+                    active: true,
+                    new_leaves,
                     consume: v.consume,
                     change,
                     outcome: ProcessedMessage::Commit(summary),
                 })
             }
+        }
+    }
+}
+
+impl<S: CipherSuite> Group<S> {
+    /// RFC 9420 section 12.1.8: a proposal from `new_member_proposal` or an `external` sender
+    /// must be authorized by the application's policy.
+    fn authorize_external<P: ProposalPolicy + ?Sized>(
+        &self,
+        sender: &Sender,
+        proposal: &Proposal,
+        policy: &P,
+    ) -> Result<(), GroupError> {
+        let senders;
+        let proposer = match sender {
+            Sender::Member(_) | Sender::NewMemberCommit => return Ok(()),
+            Sender::NewMemberProposal => ExternalProposer::NewMember,
+            Sender::External(index) => {
+                senders =
+                    find::<ExternalSenders>(&self.epoch.context.extensions)?.unwrap_or_default();
+                let sender = senders
+                    .0
+                    .get(*index as usize)
+                    .ok_or(GroupError::UnknownExternalSender { index: *index })?;
+                ExternalProposer::External {
+                    index: *index,
+                    sender,
+                }
+            }
+        };
+        if policy.authorize(&proposer, proposal) {
+            Ok(())
+        } else {
+            Err(GroupError::ProposalNotAuthorized)
         }
     }
 }

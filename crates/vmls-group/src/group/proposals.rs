@@ -18,6 +18,7 @@ use crate::extensions::{ExtensionBody, ExternalSenders, find};
 use crate::framing::Sender;
 use crate::key_package::KeyPackage;
 use crate::proposals::{Proposal, ProposalRef, ReInit};
+use vmls_tree::TreeError;
 
 /// A proposal of a Commit with its sender (the committer for proposals by value).
 #[derive(Clone, Debug)]
@@ -138,15 +139,18 @@ pub(crate) fn check_member_limit(
 }
 
 impl<S: CipherSuite> Group<S> {
-    /// The leaf-validation parameters of the current epoch, with `extensions` as the group's.
+    /// The leaf-validation parameters of the current epoch, with `required` as the group's
+    /// required capabilities and `now` the time lifetimes are checked against (see
+    /// [`GroupConfig::own_lifetime_now`] and [`GroupConfig::received_lifetime_now`]).
     pub(crate) fn leaf_params<'a>(
         &'a self,
         required: Option<&'a RequiredCapabilities>,
+        now: Option<u64>,
     ) -> LeafValidationParams<'a> {
         LeafValidationParams {
             group_id: &self.epoch.context.group_id,
             required_capabilities: required,
-            now: self.config.current_time,
+            now,
             max_lifetime: self.config.max_lifetime,
         }
     }
@@ -158,10 +162,68 @@ impl<S: CipherSuite> Group<S> {
         &self,
         proposal: &Proposal,
         sender: &Sender,
+        now: Option<u64>,
     ) -> Result<(), GroupError> {
         self.check_sender_type(proposal, sender)?;
         let req = required_capabilities(&self.epoch.context.extensions)?;
-        self.check_proposal_body(proposal, sender, req.as_ref())
+        self.check_proposal_body(proposal, sender, req.as_ref(), now)
+    }
+
+    /// The checks of a proposal that arrives on its own (or that this member sends), before it
+    /// is cached for Commits by reference: [`Group::check_proposal`], plus the checks against
+    /// the current tree that no other proposal of a later Commit could make pass
+    /// (docs/spec-decisions.md, "Proposals validated on receipt"):
+    ///
+    /// * an Add's leaf uses a credential type every member supports, supports every credential
+    ///   type in use and every GroupContext extension, and has an `encryption_key` no node of
+    ///   the tree has (RFC 9420 sections 7.3, 12.1.1);
+    /// * a GroupContextExtensions proposal is supported by every member (section 12.1.7).
+    ///
+    /// A signature key that equals a member's is left to the Commit: RFC 9420 section 12.2
+    /// makes it valid together with a Remove of that member.
+    pub(crate) fn check_proposal_on_receipt(
+        &self,
+        proposal: &Proposal,
+        sender: &Sender,
+        now: Option<u64>,
+    ) -> Result<(), GroupError> {
+        self.check_proposal(proposal, sender, now)?;
+        let extensions = &self.epoch.context.extensions;
+        match proposal {
+            Proposal::Add(add) => {
+                let leaf = &add.key_package.tbs.leaf_node;
+                let req = required_capabilities(extensions)?;
+                check_leaf_supports(leaf, req.as_ref(), extensions)?;
+                let ct = leaf.content.credential.credential_type();
+                for (j, m) in self.epoch.tree.members() {
+                    let mct = m.content.credential.credential_type();
+                    let (leaf_at, missing) = if !m.content.capabilities.credentials.contains(&ct) {
+                        (Some(j), ct)
+                    } else if !leaf.content.capabilities.credentials.contains(&mct) {
+                        (None, mct)
+                    } else {
+                        continue;
+                    };
+                    return Err(TreeError::UnsupportedCredentialType {
+                        leaf: leaf_at,
+                        credential_type: missing,
+                    }
+                    .into());
+                }
+                if let Some(node) = self
+                    .epoch
+                    .tree
+                    .find_encryption_key(core::slice::from_ref(leaf.encryption_key()))
+                {
+                    return Err(TreeError::DuplicateEncryptionKey { node }.into());
+                }
+                Ok(())
+            }
+            Proposal::GroupContextExtensions(g) => {
+                check_members_support(&self.epoch.tree, &g.extensions)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Which proposal types each sender type may send (RFC 9420 sections 6.1 and 12.1.8), and
@@ -187,8 +249,9 @@ impl<S: CipherSuite> Group<S> {
         proposal: &Proposal,
         sender: &Sender,
         req: Option<&RequiredCapabilities>,
+        now: Option<u64>,
     ) -> Result<(), GroupError> {
-        let params = self.leaf_params(req);
+        let params = self.leaf_params(req, now);
         match proposal {
             Proposal::Add(add) => validate_key_package::<S>(&add.key_package, &params)?,
             Proposal::Update(u) => {
@@ -226,6 +289,7 @@ impl<S: CipherSuite> Group<S> {
         &self,
         list: &[Resolved],
         committer: Committer,
+        now: Option<u64>,
     ) -> Result<Applied, GroupError> {
         // List rules of section 12.2.
         let mut targets: Vec<u32> = Vec::new();
@@ -240,7 +304,7 @@ impl<S: CipherSuite> Group<S> {
                 Proposal::Add(_) | Proposal::Update(_) => {
                     self.check_sender_type(&r.proposal, &r.sender)?
                 }
-                _ => self.check_proposal(&r.proposal, &r.sender)?,
+                _ => self.check_proposal(&r.proposal, &r.sender, now)?,
             }
             if committer == Committer::External {
                 match r.proposal {
@@ -316,7 +380,7 @@ impl<S: CipherSuite> Group<S> {
             .cloned()
             .unwrap_or_else(|| self.epoch.context.extensions.clone());
         let req = required_capabilities(&extensions)?;
-        let params = self.leaf_params(req.as_ref());
+        let params = self.leaf_params(req.as_ref(), now);
         let mut tree = self.epoch.tree.clone();
         let mut own_update = None;
         let mut updated = Vec::new();

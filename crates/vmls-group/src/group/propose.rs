@@ -77,7 +77,7 @@ impl<S: CipherSuite> Group<S> {
         }
         let own = Sender::Member(self.epoch.own_leaf.0);
         if !matches!(proposal, Proposal::Update(_)) {
-            self.check_proposal(&proposal, &own)?;
+            self.check_proposal_on_receipt(&proposal, &own, self.config.own_lifetime_now())?;
         }
         let content = FramedContent {
             group_id: self.epoch.context.group_id.clone(),
@@ -191,7 +191,7 @@ impl<S: CipherSuite> Group<S> {
             &leaf,
             Some(own),
             Some(vmls_tree::LeafNodeSourceType::Update),
-            &self.leaf_params(req.as_ref()),
+            &self.leaf_params(req.as_ref(), self.config.own_lifetime_now()),
         )?;
         self.send_proposal(
             Proposal::Update(Update { leaf_node: leaf }),

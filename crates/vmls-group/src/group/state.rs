@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! struct {
-//!     uint16 version = 1;
+//!     uint16 version = 2;        /* 1 is read too: see OLDEST_STATE_VERSION */
 //!     uint16 cipher_suite;
 //!     GroupConfig config;
 //!     EpochState epoch;
@@ -46,7 +46,11 @@ use crate::labeled::PreparedSigner;
 use crate::proposals::{Proposal, ProposalRef, ReInit};
 
 /// The version this build writes and reads.
-pub const STATE_VERSION: u16 = 1;
+pub const STATE_VERSION: u16 = 2;
+
+/// The oldest format this build still reads (and migrates). Version 1 lacks
+/// `GroupConfig::check_received_lifetimes` (it reads as `false`, the default).
+pub const OLDEST_STATE_VERSION: u16 = 1;
 
 fn put_vec<W: Writer + ?Sized>(w: &mut W, items: &[Vec<u8>]) -> Result<(), CodecError> {
     let body: usize = items.iter().map(Vec::len).sum();
@@ -230,7 +234,7 @@ impl<S: CipherSuite> Group<S> {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, GroupError> {
         let mut r = Reader::new(bytes);
         let version = u16::decode(&mut r)?;
-        if version != STATE_VERSION {
+        if !(OLDEST_STATE_VERSION..=STATE_VERSION).contains(&version) {
             return Err(GroupError::UnsupportedStateVersion(version));
         }
         let suite = u16::decode(&mut r)?;
@@ -240,7 +244,7 @@ impl<S: CipherSuite> Group<S> {
                 got: suite,
             });
         }
-        let config = GroupConfig::decode(&mut r)?;
+        let config = GroupConfig::decode_versioned(&mut r, version)?;
         let epoch = EpochState::<S>::decode_from(&mut r, &config)?;
         let signer = SignaturePrivateKey::from_slice(r.take(32)?)?;
         if epoch

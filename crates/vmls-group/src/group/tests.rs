@@ -460,10 +460,10 @@ fn state_blob_roundtrip_versions_and_restored_group_keeps_working() {
     assert_eq!(a2.to_bytes().unwrap(), blob);
     // Unknown version.
     let mut v2 = blob.clone();
-    v2[1] = 2;
+    v2[..2].copy_from_slice(&(STATE_VERSION + 1).to_be_bytes());
     assert_eq!(
         G::from_bytes(&v2).unwrap_err(),
-        GroupError::UnsupportedStateVersion(2)
+        GroupError::UnsupportedStateVersion(STATE_VERSION + 1)
     );
     // Truncations and trailing bytes.
     for n in (0..blob.len()).step_by(97) {
