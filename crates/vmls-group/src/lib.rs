@@ -44,9 +44,10 @@ pub use framing::{
     Sender, SenderData, SenderDataAAD, WireFormat,
 };
 pub use group::{
-    CommitOptions, CommitOutput, CommitSummary, ExternalJoinOptions, Group, GroupConfig,
-    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, ProcessedMessage, PskStore,
-    StagedMessage,
+    CommitOptions, CommitOutput, CommitSummary, DefaultProposalPolicy, DroppedProposal,
+    ExternalJoinOptions, ExternalProposer, Group, GroupConfig, GroupError, GroupStatus,
+    KeyPackageParams, KeyPackagePrivate, NewLeaf, NewLeafSource, ProcessedMessage, ProposalPolicy,
+    PskStore, RejectExternalProposals, StagedMessage,
 };
 pub use group_info::{GroupInfo, GroupInfoTBS};
 pub use key_package::{KeyPackage, KeyPackageRef, KeyPackageTBS};

@@ -81,6 +81,70 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Example: check credentials before a Commit takes effect
+//!
+//! RFC 9420 section 7.3 leaves validating a new leaf's credential to the application. Stage
+//! the message, look at [`StagedMessage::new_leaves`], and merge only if every credential is
+//! acceptable; dropping the staged message leaves the group untouched.
+//!
+//! ```
+//! use vmls::{
+//!     Add, CommitOptions, Credential, Group, GroupConfig, KeyPackageParams, Lifetime,
+//!     Mls128ChaCha, Proposal, PskStore, SeededPrng, SignatureKeyPair, create_key_package,
+//! };
+//!
+//! # fn main() -> Result<(), vmls::GroupError> {
+//! let mut rng = SeededPrng::from_seed([9; 32]);
+//! let forever = Lifetime { not_before: 0, not_after: u64::MAX };
+//! let kp = |name: &[u8], rng: &mut SeededPrng| {
+//!     let key = SignatureKeyPair::generate(rng);
+//!     create_key_package::<Mls128ChaCha, _>(&KeyPackageParams::basic(name, forever), &key, rng)
+//! };
+//! let mut alice: Group = Group::create(
+//!     b"team",
+//!     &KeyPackageParams::basic(b"alice", forever),
+//!     &SignatureKeyPair::generate(&mut rng),
+//!     vec![],
+//!     GroupConfig::default(),
+//!     &mut rng,
+//! )?;
+//! let (bob_kp, bob_private) = kp(b"bob", &mut rng)?;
+//! let add = |k| CommitOptions {
+//!     proposals: vec![Proposal::Add(Add { key_package: k })],
+//!     ..CommitOptions::default()
+//! };
+//! let out = alice.commit(&add(bob_kp.clone()), &mut rng)?;
+//! alice.merge_pending_commit()?;
+//! let mut bob: Group = Group::join_from_welcome_bytes(
+//!     &out.welcome.unwrap(), &bob_kp, &bob_private, None, PskStore::new(), GroupConfig::default(),
+//! )?;
+//!
+//! // The application's Authentication Service: here, a list of known identities.
+//! let known = |c: &Credential| matches!(c, Credential::Basic(id) if id.as_slice() != b"mallory");
+//!
+//! // Alice adds Mallory. Bob stages the commit and refuses it: nothing changes for him.
+//! let (mallory_kp, _) = kp(b"mallory", &mut rng)?;
+//! let out = alice.commit(&add(mallory_kp), &mut rng)?;
+//! let staged = bob.stage_message(&out.commit)?;
+//! let acceptable = staged.new_leaves().iter().all(|l| known(&l.leaf_node.content.credential));
+//! assert!(!acceptable);
+//! let before = bob.to_bytes()?;
+//! drop(staged);
+//! assert_eq!(bob.to_bytes()?, before);
+//! alice.clear_pending_commit();
+//!
+//! // Alice adds Carol instead; Bob's check passes and he merges.
+//! let (carol_kp, _) = kp(b"carol", &mut rng)?;
+//! let out = alice.commit(&add(carol_kp), &mut rng)?;
+//! let staged = bob.stage_message(&out.commit)?;
+//! assert!(staged.new_leaves().iter().all(|l| known(&l.leaf_node.content.credential)));
+//! bob.merge_staged(staged)?;
+//! alice.merge_pending_commit()?;
+//! assert_eq!(alice.epoch_authenticator(), bob.epoch_authenticator());
+//! # Ok(())
+//! # }
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -95,9 +159,10 @@ pub use vmls_tree as tree;
 pub use vmls_crypto::Mls128Aes;
 pub use vmls_crypto::{CipherSuite, CryptoRng, Mls128ChaCha, SeededPrng, SignatureKeyPair};
 pub use vmls_group::group::{
-    CommitOptions, CommitOutput, CommitSummary, ExternalJoinOptions, Group, GroupConfig,
-    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, ProcessedMessage, PskStore,
-    create_key_package, validate_key_package,
+    CommitOptions, CommitOutput, CommitSummary, DefaultProposalPolicy, DroppedProposal,
+    ExternalJoinOptions, ExternalProposer, Group, GroupConfig, GroupError, GroupStatus,
+    KeyPackageParams, KeyPackagePrivate, NewLeaf, NewLeafSource, ProcessedMessage, ProposalPolicy,
+    PskStore, RejectExternalProposals, StagedMessage, create_key_package, validate_key_package,
 };
 pub use vmls_group::{Add, KeyPackage, Proposal, Remove};
 pub use vmls_tree::{Credential, Lifetime};
