@@ -1,0 +1,114 @@
+//! `ExpandWithLabel(secret, "CBST", context, L)` for the four fixed contexts of the CBST,
+//! computed as the single HMAC block it is (HKDF-Expand with `L <= Nh` is
+//! `HMAC(secret, KDFLabel || 0x01)`), with the encoded `KDFLabel` prepared at compile time.
+//!
+//! This is the hot path of every CBAM (256 levels per message), so the keyed HMAC state of a
+//! node is reused for both of its children.
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use vmls_crypto::NH;
+
+/// `KDFLabel { uint16 length; opaque label<V> = "MLS 1.0 CBST"; opaque context<V>; } || 0x01`.
+// Evaluated only in constants: an out-of-range index is a compile error, not a panic.
+#[allow(clippy::indexing_slicing)]
+const fn kdf_label<const N: usize>(length: u16, context: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let label = b"MLS 1.0 CBST";
+    out[0] = (length >> 8) as u8;
+    out[1] = length as u8;
+    out[2] = label.len() as u8;
+    let mut i = 0;
+    while i < label.len() {
+        out[3 + i] = label[i];
+        i += 1;
+    }
+    let at = 3 + label.len();
+    out[at] = context.len() as u8;
+    let mut j = 0;
+    while j < context.len() {
+        out[at + 1 + j] = context[j];
+        j += 1;
+    }
+    out[at + 1 + context.len()] = 0x01;
+    out
+}
+
+const LEFT: [u8; 21] = kdf_label::<21>(NH as u16, b"left");
+const RIGHT: [u8; 22] = kdf_label::<22>(NH as u16, b"right");
+const NONCE: [u8; 22] = kdf_label::<22>(vmls_crypto::NONCE_LEN as u16, b"nonce");
+
+/// `KDFLabel || 0x01` for `ExpandWithLabel(., "CBST", "key", key_len)`.
+fn key_label(key_len: usize) -> [u8; 20] {
+    // `key_len` is AEAD.Nk (16 or 32), so the u16 cast is exact.
+    let mut l = kdf_label::<20>(0, b"key");
+    let len = (key_len as u16).to_be_bytes();
+    l[0] = len[0];
+    l[1] = len[1];
+    l
+}
+
+fn keyed(secret: &[u8; NH]) -> Hmac<Sha256> {
+    // HMAC takes keys of any length; this cannot fail for 32 bytes.
+    match <Hmac<Sha256> as KeyInit>::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => <Hmac<Sha256> as KeyInit>::new(&Default::default()),
+    }
+}
+
+fn finish(mut m: Hmac<Sha256>, info: &[u8]) -> [u8; NH] {
+    m.update(info);
+    m.finalize().into_bytes().into()
+}
+
+/// `(left(N), right(N))`.
+pub(crate) fn children(secret: &[u8; NH]) -> ([u8; NH], [u8; NH]) {
+    let m = keyed(secret);
+    (finish(m.clone(), &LEFT), finish(m, &RIGHT))
+}
+
+/// `left(N)` if `bit` is 0, else `right(N)`.
+pub(crate) fn child(secret: &[u8; NH], bit: bool) -> [u8; NH] {
+    finish(keyed(secret), if bit { &RIGHT } else { &LEFT })
+}
+
+/// `aead_key[C]` (`key_len` bytes, at most Nh) into `key`, and `aead_nonce[C]`.
+pub(crate) fn key_and_nonce(
+    secret: &[u8; NH],
+    key_len: usize,
+    key: &mut [u8; NH],
+    nonce: &mut [u8; vmls_crypto::NONCE_LEN],
+) {
+    let m = keyed(secret);
+    let k = finish(m.clone(), &key_label(key_len));
+    let n = finish(m, &NONCE);
+    key.copy_from_slice(&k);
+    nonce.copy_from_slice(n.get(..vmls_crypto::NONCE_LEN).unwrap_or(&[0; 12]));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// The precomputed labels give what the generic `ExpandWithLabel` gives.
+    #[test]
+    fn matches_expand_with_label() {
+        let s = [7u8; NH];
+        let (l, r) = children(&s);
+        let mut want = [0u8; NH];
+        vmls_crypto::expand_with_label_into(&s, b"CBST", b"left", &mut want).unwrap();
+        assert_eq!(l, want);
+        vmls_crypto::expand_with_label_into(&s, b"CBST", b"right", &mut want).unwrap();
+        assert_eq!(r, want);
+        for key_len in [16usize, 32] {
+            let (mut k, mut n) = ([0u8; NH], [0u8; 12]);
+            key_and_nonce(&s, key_len, &mut k, &mut n);
+            let mut wk = [0u8; NH];
+            vmls_crypto::expand_with_label_into(&s, b"CBST", b"key", &mut wk[..key_len]).unwrap();
+            assert_eq!(k[..key_len], wk[..key_len]);
+            let mut wn = [0u8; 12];
+            vmls_crypto::expand_with_label_into(&s, b"CBST", b"nonce", &mut wn).unwrap();
+            assert_eq!(n, wn);
+        }
+    }
+}
