@@ -45,8 +45,8 @@ pub use framing::{
 };
 pub use group::{
     CommitOptions, CommitOutput, CommitSummary, ExternalJoinOptions, Group, GroupConfig,
-    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, ProcessedMessage, PskStore,
-    StagedMessage,
+    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, LinkError, ProcessedMessage,
+    PskStore, StagedMessage, StagedWelcome,
 };
 pub use group_info::{GroupInfo, GroupInfoTBS};
 pub use key_package::{KeyPackage, KeyPackageRef, KeyPackageTBS};

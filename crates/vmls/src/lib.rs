@@ -96,8 +96,8 @@ pub use vmls_crypto::Mls128Aes;
 pub use vmls_crypto::{CipherSuite, CryptoRng, Mls128ChaCha, SeededPrng, SignatureKeyPair};
 pub use vmls_group::group::{
     CommitOptions, CommitOutput, CommitSummary, ExternalJoinOptions, Group, GroupConfig,
-    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, ProcessedMessage, PskStore,
-    create_key_package, validate_key_package,
+    GroupError, GroupStatus, KeyPackageParams, KeyPackagePrivate, LinkError, ProcessedMessage,
+    PskStore, StagedMessage, StagedWelcome, create_key_package, validate_key_package,
 };
 pub use vmls_group::{Add, KeyPackage, Proposal, Remove};
 pub use vmls_tree::{Credential, Lifetime};

@@ -47,19 +47,22 @@ mod process;
 mod proposals;
 mod propose;
 mod psk;
+mod reinit;
+mod staged_welcome;
 mod state;
 #[cfg(test)]
 mod tests;
 
 pub use config::GroupConfig;
 pub use create_commit::{CommitOptions, CommitOutput};
-pub use error::{GroupError, KeyPackageError, ProposalError};
+pub use error::{GroupError, KeyPackageError, LinkError, ProposalError};
 pub use external::ExternalJoinOptions;
 pub use key_package::{
     KeyPackageParams, KeyPackagePrivate, create_key_package, is_last_resort, validate_key_package,
 };
 pub use process::{CommitSummary, ProcessedMessage, StagedMessage};
 pub use psk::PskStore;
+pub use staged_welcome::StagedWelcome;
 pub use state::STATE_VERSION;
 
 /// Whether this member can still send in the group.
