@@ -457,7 +457,13 @@ fn reinit_successor_creator_rejections() {
     rejects(
         &t.groups[0],
         link(LinkError::MissingOldMember { leaf: 2 }),
-        |g| successor(g, vec![kb.clone(), kd]),
+        |g| successor(g, vec![kb.clone(), kd.clone()]),
+    );
+    // Everyone, plus a stranger: "the same members as the original group" (section 12.4.1).
+    rejects(
+        &t.groups[0],
+        link(LinkError::NotOldMember { leaf: 3 }),
+        |g| successor(g, vec![kb.clone(), kc.clone(), kd]),
     );
     // The creator's own credential counts: Bob's KeyPackage cannot stand in for Alice.
     let c1 = &t.clients[1];
@@ -832,7 +838,7 @@ fn reinit_welcome_against_the_wrong_old_state() {
 /// RFC 9420 section 11.3: Alice branches a subgroup with Bob from the current epoch; the
 /// Welcome carries one resumption PSK of usage `branch` for the parent's current epoch; Bob
 /// joins, both agree on the subgroup's epoch and talk. The parent is not affected ("with no
-/// effect on the original group", section 8.6): all three members continue in it.
+/// effect on the original group", section 3.4): all three members continue in it.
 #[test]
 fn branch_is_joined_by_a_subset_and_leaves_the_parent_alone() {
     let mut t = trio();

@@ -140,6 +140,14 @@ pub enum LinkError {
         /// The leaf index in the old group.
         leaf: u32,
     },
+    /// The successor of a reinitialization would have, at this leaf, a client that was not a
+    /// member of the old group (RFC 9420 sections 11.2 and 12.4.1: the new group has "the same
+    /// members as the original group"). Only the creator checks this; a joiner checks that no
+    /// old member is missing (section 12.4.3.1).
+    NotOldMember {
+        /// The leaf index in the new group.
+        leaf: u32,
+    },
     /// The new group's member at this leaf has no member with the same credential in the
     /// parent group (RFC 9420 section 11.3: "Each LeafNode in a new subgroup MUST match some
     /// LeafNode in the original group").

@@ -39,8 +39,9 @@ impl<S: CipherSuite> Group<S> {
     /// first Commit adds the clients of `key_packages` and carries a PreSharedKey proposal for
     /// the `resumption_psk` of the old group's current epoch (the epoch the ReInit Commit
     /// created, section 12.4.1) with usage `reinit` and a fresh `psk_nonce` from `rng`. Every
-    /// member of the old group must be in the new one (section 11.2: "the same membership"):
-    /// the creator (its credential in `params`) or a KeyPackage with the same credential.
+    /// member of the old group must be in the new one and the new one has no other members
+    /// (sections 11.2 and 12.4.1: "the same members"): members match when their credentials
+    /// are equal, the creator's is the one in `params`.
     ///
     /// Returns the new group, already at epoch 1 (its first Commit needs no Delivery Service:
     /// the creator was its only member), and the Commit's output, whose `welcome` goes to the
@@ -49,7 +50,8 @@ impl<S: CipherSuite> Group<S> {
     ///
     /// Errors: [`LinkError::NotReInitialized`]; [`LinkError::VersionMismatch`] or
     /// [`LinkError::CipherSuiteMismatch`] if the ReInit names a version or suite this build does
-    /// not implement; [`LinkError::MissingOldMember`]; and every error of [`Group::create`] and
+    /// not implement; [`LinkError::MissingOldMember`]; [`LinkError::NotOldMember`] (the leaf
+    /// the client would get: 0 for the creator, then the KeyPackages in order); and every error of [`Group::create`] and
     /// [`Group::commit`] (e.g. an invalid KeyPackage).
     pub fn reinit_successor<R: CryptoRng + ?Sized>(
         &self,
@@ -76,14 +78,22 @@ impl<S: CipherSuite> Group<S> {
             }
             .into());
         }
-        let mut credentials: Vec<&Credential> = key_packages
-            .iter()
-            .map(|kp| &kp.tbs.leaf_node.content.credential)
+        let credentials: Vec<&Credential> = core::iter::once(&params.credential)
+            .chain(
+                key_packages
+                    .iter()
+                    .map(|kp| &kp.tbs.leaf_node.content.credential),
+            )
             .collect();
-        credentials.push(&params.credential);
         for (leaf, member) in self.members() {
             if !same_client(&credentials, &member.content.credential) {
                 return Err(LinkError::MissingOldMember { leaf }.into());
+            }
+        }
+        let old: Vec<&Credential> = self.members().map(|(_, l)| &l.content.credential).collect();
+        for (leaf, credential) in (0u32..).zip(credentials) {
+            if !same_client(&old, credential) {
+                return Err(LinkError::NotOldMember { leaf }.into());
             }
         }
         let psk = PreSharedKeyId::new(
