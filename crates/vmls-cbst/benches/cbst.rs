@@ -2,7 +2,7 @@
 //! CBST costs: one derive+puncture (the sender's and, after verification, the receiver's
 //! operation), and `key_for` alone, on a fresh tree and on one that already used 1000
 //! challenges. `cargo bench -p vmls-cbst`.
-#![allow(missing_docs, clippy::unwrap_used)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use vmls_cbst::{CbstConfig, ChallengeSecretTree};
 use vmls_crypto::{Mls128ChaCha, Rng, Secret, SeededPrng};

@@ -46,8 +46,8 @@ pub use framing::{
 pub use group::{
     CommitOptions, CommitOutput, CommitSummary, DefaultProposalPolicy, DroppedProposal,
     ExternalJoinOptions, ExternalProposer, Group, GroupConfig, GroupError, GroupStatus,
-    KeyPackageParams, KeyPackagePrivate, NewLeaf, NewLeafSource, ProcessedMessage, ProposalPolicy,
-    PskStore, RejectExternalProposals, StagedMessage,
+    KeyPackageParams, KeyPackagePrivate, LinkError, NewLeaf, NewLeafSource, ProcessedMessage,
+    ProposalPolicy, PskStore, RejectExternalProposals, StagedMessage, StagedWelcome,
 };
 pub use group_info::{GroupInfo, GroupInfoTBS};
 pub use key_package::{KeyPackage, KeyPackageRef, KeyPackageTBS};

@@ -19,7 +19,7 @@ use vmls_codec::{Decode, Encode, OpaqueArray, Reader, VLBytes};
 use vmls_crypto::{Mls128ChaCha, Secret, SeededPrng, SignatureKeyPair, generate_hpke_key_pair};
 use vmls_group::extensions::find;
 use vmls_group::group::{
-    CommitOptions, ExternalJoinOptions, Group, GroupConfig, GroupError, GroupStatus,
+    CommitOptions, ExternalJoinOptions, Group, GroupConfig, GroupError, GroupStatus, LinkError,
     ProcessedMessage, ProposalError, PskStore, create_key_package,
 };
 use vmls_group::{
@@ -553,10 +553,12 @@ fn forge_welcome(
 }
 
 /// RFC 9420 section 12.4.3.1: "if a PreSharedKeyID has type `resumption` with usage `reinit`
-/// or `branch`, verify that it is the only such PSK" (the only one of those two usages; other
-/// PSKs may accompany it), and "verify that the `epoch` field in the GroupInfo is equal to 1".
+/// or `branch`, verify that it is the only such PSK" (the only one of those two usages), and
+/// the cross-group checks of the section's last step, which need the old group: a join that
+/// is not given one rejects such a Welcome. The accepted cases (a branch PSK alone or with an
+/// external PSK, from a real parent group) and the epoch-1 rule are in `tests/reinit.rs`.
 #[test]
-fn welcome_branch_psk_may_come_with_other_psks() {
+fn welcome_reinit_or_branch_psk_needs_the_old_group() {
     let carol = SignatureKeyPair::generate(&mut rng(60));
     let (kp, kpp) = create_key_package::<S, _>(&params("carol"), &carol, &mut rng(61)).unwrap();
     let mut store = PskStore::new();
@@ -576,6 +578,7 @@ fn welcome_branch_psk_may_come_with_other_psks() {
     };
     let branch = resumption(ResumptionPskUsage::Branch, 7, &mut r);
     let reinit = resumption(ResumptionPskUsage::Reinit, 8, &mut r);
+    let application = resumption(ResumptionPskUsage::Application, 8, &mut r);
     let external = PreSharedKeyId::new(
         Psk::External {
             psk_id: VLBytes::from(&b"ext"[..]),
@@ -586,20 +589,25 @@ fn welcome_branch_psk_may_come_with_other_psks() {
         G::join_from_welcome_bytes(w, &kp, &kpp, None, store.clone(), GroupConfig::default())
     };
 
-    // The helper is sound: a branch PSK alone at epoch 1 joins, with the expected epoch.
-    let (w, auth) = forge_welcome(&kp, 1, core::slice::from_ref(&branch), &store, 63);
-    assert_eq!(join(&w).unwrap().epoch_authenticator(), &auth);
-
-    // A branch PSK with an external PSK: valid.
-    let (w, auth) = forge_welcome(&kp, 1, &[branch.clone(), external.clone()], &store, 64);
+    // The helper is sound: an external and an application resumption PSK at epoch 1 join,
+    // with the expected epoch.
+    let (w, auth) = forge_welcome(&kp, 1, &[external.clone(), application], &store, 63);
     let g = join(&w).unwrap();
     assert_eq!(g.epoch_authenticator(), &auth);
     assert_eq!(g.epoch(), 1);
 
-    // Two PSKs of usage reinit/branch, or a branch PSK at another epoch: invalid.
-    let (w, _) = forge_welcome(&kp, 1, &[branch.clone(), reinit], &store, 65);
-    assert_eq!(join(&w).unwrap_err(), GroupError::InvalidResumptionPsk);
-    let (w, _) = forge_welcome(&kp, 2, &[branch, external], &store, 66);
+    // A branch or reinit PSK, alone or with an external PSK: the join has no old group to
+    // check it against.
+    let unchecked = |usage| GroupError::Link(LinkError::UncheckedLink { usage });
+    let (w, _) = forge_welcome(&kp, 1, core::slice::from_ref(&branch), &store, 64);
+    assert_eq!(join(&w).unwrap_err(), unchecked(ResumptionPskUsage::Branch));
+    let (w, _) = forge_welcome(&kp, 1, &[external.clone(), branch.clone()], &store, 65);
+    assert_eq!(join(&w).unwrap_err(), unchecked(ResumptionPskUsage::Branch));
+    let (w, _) = forge_welcome(&kp, 1, &[reinit.clone(), external], &store, 66);
+    assert_eq!(join(&w).unwrap_err(), unchecked(ResumptionPskUsage::Reinit));
+
+    // Two PSKs of usage reinit/branch: invalid whatever the join.
+    let (w, _) = forge_welcome(&kp, 1, &[branch, reinit], &store, 67);
     assert_eq!(join(&w).unwrap_err(), GroupError::InvalidResumptionPsk);
 }
 
@@ -821,6 +829,49 @@ fn proposal_list_rules_for_member_commits() {
         let msg = forge_member_commit(&b, &bob, list, None, 81 + i as u64);
         rejects(&mut a, &msg, want);
     }
+}
+
+/// RFC 9420 sections 11.2, 11.3 and 12.1.4: "A PreSharedKey proposal with type `resumption` and
+/// usage `reinit` [or `branch`] MUST be considered invalid" outside a reinitialization or
+/// branch: a member's Commit carrying one by value is rejected by the receiver (the list is
+/// checked before the PSK is looked up), while the same Commit with usage `application` passes
+/// the proposal checks (it lacks only the path a PSK-only Commit does not need: it is then
+/// rejected for its arbitrary confirmation tag).
+#[test]
+fn psk_proposal_of_usage_reinit_or_branch_is_invalid_on_receipt() {
+    let (mut a, b) = alice_and_bob(vec![], &[]);
+    let bob = SignatureKeyPair::generate(&mut rng(2));
+    let psk = |usage| {
+        by_value(Proposal::PreSharedKey(vmls_group::PreSharedKey {
+            psk: PreSharedKeyId::new(
+                Psk::Resumption {
+                    usage,
+                    psk_group_id: VLBytes::from(b.group_id()),
+                    psk_epoch: b.epoch(),
+                },
+                &mut rng(200),
+            ),
+        }))
+    };
+    for (i, usage) in [ResumptionPskUsage::Reinit, ResumptionPskUsage::Branch]
+        .into_iter()
+        .enumerate()
+    {
+        let msg = forge_member_commit(&b, &bob, vec![psk(usage)], None, 201 + i as u64);
+        rejects(
+            &mut a,
+            &msg,
+            GroupError::InvalidProposal(ProposalError::InvalidPskUsage),
+        );
+    }
+    let msg = forge_member_commit(
+        &b,
+        &bob,
+        vec![psk(ResumptionPskUsage::Application)],
+        None,
+        203,
+    );
+    rejects(&mut a, &msg, GroupError::InvalidConfirmationTag);
 }
 
 /// RFC 9420 section 12.2, the list rules for an external Commit: exactly one ExternalInit, at

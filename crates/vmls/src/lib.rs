@@ -161,8 +161,9 @@ pub use vmls_crypto::{CipherSuite, CryptoRng, Mls128ChaCha, SeededPrng, Signatur
 pub use vmls_group::group::{
     CommitOptions, CommitOutput, CommitSummary, DefaultProposalPolicy, DroppedProposal,
     ExternalJoinOptions, ExternalProposer, Group, GroupConfig, GroupError, GroupStatus,
-    KeyPackageParams, KeyPackagePrivate, NewLeaf, NewLeafSource, ProcessedMessage, ProposalPolicy,
-    PskStore, RejectExternalProposals, StagedMessage, create_key_package, validate_key_package,
+    KeyPackageParams, KeyPackagePrivate, LinkError, NewLeaf, NewLeafSource, ProcessedMessage,
+    ProposalPolicy, PskStore, RejectExternalProposals, StagedMessage, StagedWelcome,
+    create_key_package, validate_key_package,
 };
 pub use vmls_group::{Add, KeyPackage, Proposal, Remove};
 pub use vmls_tree::{Credential, Lifetime};

@@ -176,6 +176,19 @@ impl<S: CipherSuite> Group<S> {
         options: &CommitOptions,
         rng: &mut R,
     ) -> Result<CommitOutput, GroupError> {
+        self.commit_with_link(options, None, rng)
+    }
+
+    /// [`Group::commit`], with `link` (a resumption PSK of usage `reinit` or `branch`) appended
+    /// as the last PreSharedKey proposal by value. Only the first Commit of a successor or
+    /// branch group uses it (`reinit.rs`, RFC 9420 sections 11.2 and 11.3): it bypasses the
+    /// proposal check that rejects these usages everywhere else (section 12.1.4).
+    pub(crate) fn commit_with_link<R: CryptoRng + ?Sized>(
+        &mut self,
+        options: &CommitOptions,
+        link: Option<&PreSharedKeyId>,
+        rng: &mut R,
+    ) -> Result<CommitOutput, GroupError> {
         self.require_active()?;
         if self.pending_commit.is_some() {
             return Err(GroupError::CommitPending);
@@ -195,7 +208,17 @@ impl<S: CipherSuite> Group<S> {
                 reference: None,
             })
             .collect();
-        let (list, applied, dropped) = self.valid_proposal_list(pending, by_value)?;
+        let (mut list, mut applied, dropped) = self.valid_proposal_list(pending, by_value)?;
+        if let Some(id) = link {
+            applied.psks.push(id.clone());
+            list.push(Resolved {
+                proposal: Proposal::PreSharedKey(crate::proposals::PreSharedKey {
+                    psk: id.clone(),
+                }),
+                sender: Sender::Member(own.0),
+                reference: None,
+            });
+        }
         check_member_limit(&applied.tree, &self.config)?;
         let with_path = options.force_path || applied.path_required;
         let mut tree = applied.tree.clone();

@@ -1,7 +1,7 @@
 //! Typed errors of the group engine.
 use core::fmt;
 
-use vmls_keyschedule::KeyScheduleError;
+use vmls_keyschedule::{KeyScheduleError, ResumptionPskUsage};
 use vmls_secret_tree::SecretTreeError;
 use vmls_tree::TreeError;
 
@@ -68,6 +68,93 @@ pub enum ProposalError {
     PathRequired,
     /// The resync Remove of an external Commit removes a member with another credential.
     ResyncCredentialMismatch,
+}
+
+/// Why a group linked to another one by a resumption PSK of usage `reinit` or `branch` (RFC 9420
+/// sections 11.2 and 11.3) cannot be created or joined. The joiner's checks are those of section
+/// 12.4.3.1; members are matched by credential (docs/spec-decisions.md, "Reinitialization and
+/// branching").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    /// The old group's last Commit did not carry a ReInit proposal (its status is not
+    /// [`crate::group::GroupStatus::ReInitialized`]; RFC 9420 section 12.4.3.1: "verify that the
+    /// last Commit to the referenced group contains a ReInit proposal").
+    NotReInitialized,
+    /// A Welcome carries a resumption PSK of usage `reinit` or `branch` but was given to a join
+    /// that does not know the old group: use [`crate::group::Group::stage_reinit_welcome`] or
+    /// [`crate::group::Group::stage_branch_welcome`] (RFC 9420 section 12.4.3.1 requires the
+    /// cross-group checks).
+    UncheckedLink {
+        /// The PSK's usage.
+        usage: ResumptionPskUsage,
+    },
+    /// The Welcome has no resumption PSK of usage `reinit` or `branch` (RFC 9420 section 11.2:
+    /// the Welcome "MUST specify a PreSharedKeyID of type `resumption` with usage `reinit`";
+    /// section 11.3 likewise for `branch`).
+    MissingResumptionPsk,
+    /// The Welcome's resumption PSK has the other usage of the two.
+    WrongPskUsage {
+        /// The usage this join expects.
+        expected: ResumptionPskUsage,
+        /// The usage in the Welcome.
+        got: ResumptionPskUsage,
+    },
+    /// The resumption PSK's `psk_group_id` is not the old (or parent) group's ID.
+    WrongPskGroup,
+    /// The resumption PSK's `psk_epoch` is not the old group's epoch after the ReInit Commit
+    /// (RFC 9420 sections 11.2 and 12.4.1), or not the parent's current epoch for a branch.
+    WrongPskEpoch {
+        /// The epoch this join expects.
+        expected: u64,
+        /// The epoch in the PSK.
+        got: u64,
+    },
+    /// The new group's `group_id` is not the ReInit's (RFC 9420 section 11.2).
+    GroupIdMismatch,
+    /// A branch reuses the parent group's `group_id` (RFC 9420 section 11.3 forms a new group;
+    /// section 12.4.3.1: the group ID is unique among the client's groups).
+    SameGroupId,
+    /// The new group's protocol version is not the ReInit's (RFC 9420 section 11.2) or the
+    /// parent's (section 11.3).
+    VersionMismatch {
+        /// Expected.
+        expected: u16,
+        /// Found.
+        got: u16,
+    },
+    /// The new group's cipher suite is not the ReInit's (RFC 9420 section 11.2) or the
+    /// parent's (section 11.3). Also returned when creating a successor for a ReInit that
+    /// names a suite this build does not implement.
+    CipherSuiteMismatch {
+        /// Expected.
+        expected: u16,
+        /// Found.
+        got: u16,
+    },
+    /// The new GroupContext extensions are not the ReInit's (RFC 9420 section 11.2).
+    ExtensionsMismatch,
+    /// The old group's member at this leaf has no member with the same credential in the new
+    /// group (RFC 9420 section 12.4.3.1: "all the members of the old group are also members of
+    /// the new group").
+    MissingOldMember {
+        /// The leaf index in the old group.
+        leaf: u32,
+    },
+    /// The successor of a reinitialization would have, at this leaf, a client that was not a
+    /// member of the old group (RFC 9420 sections 11.2 and 12.4.1: the new group has "the same
+    /// members as the original group"). Only the creator checks this; a joiner checks that no
+    /// old member is missing (section 12.4.3.1).
+    NotOldMember {
+        /// The leaf index in the new group.
+        leaf: u32,
+    },
+    /// The new group's member at this leaf has no member with the same credential in the
+    /// parent group (RFC 9420 section 11.3: "Each LeafNode in a new subgroup MUST match some
+    /// LeafNode in the original group").
+    NotParentMember {
+        /// The leaf index in the new group.
+        leaf: u32,
+    },
 }
 
 /// Why a KeyPackage is invalid (RFC 9420 section 10.1).
@@ -182,6 +269,9 @@ pub enum GroupError {
     },
     /// A Welcome for a resumption PSK of usage `reinit`/`branch` violates RFC 9420 12.4.3.1.
     InvalidResumptionPsk,
+    /// A group linked by a resumption PSK of usage `reinit` or `branch` fails a check of RFC
+    /// 9420 sections 11.2, 11.3 or 12.4.3.1.
+    Link(LinkError),
     /// This member was removed from the group (or the group was reinitialized): it can only
     /// decrypt late application messages of past epochs.
     Inactive,
@@ -270,6 +360,12 @@ impl From<vmls_crypto::Error> for GroupError {
 impl From<ProposalError> for GroupError {
     fn from(e: ProposalError) -> Self {
         GroupError::InvalidProposal(e)
+    }
+}
+
+impl From<LinkError> for GroupError {
+    fn from(e: LinkError) -> Self {
+        GroupError::Link(e)
     }
 }
 

@@ -1,6 +1,5 @@
 //! Joining a group from a Welcome (RFC 9420 section 12.4.3.1).
 use alloc::vec::Vec;
-use vmls_codec::Decode;
 use vmls_crypto::CipherSuite;
 use vmls_keyschedule::{
     GroupContext, MLS10, NewEpoch, PreSharedKeyId, Psk, ResumptionPskUsage, interim_transcript_hash,
@@ -12,9 +11,9 @@ use super::apply_commit::psk_secret_from_store;
 use super::error::GroupError;
 use super::key_package::KeyPackagePrivate;
 use super::proposals::{check_group_context_extensions, required_capabilities};
+use super::staged_welcome::{Link, StagedWelcome};
 use super::{EpochState, Group, GroupConfig, GroupStatus, PskStore, encode_context};
 use crate::extensions::{RatchetTreeExtension, find};
-use crate::framing::{MLSMessage, MLSMessageBody};
 use crate::group_info::GroupInfo;
 use crate::key_package::KeyPackage;
 use crate::labeled::PreparedSigner;
@@ -129,34 +128,15 @@ impl<S: CipherSuite> Group<S> {
         psks: PskStore,
         config: GroupConfig,
     ) -> Result<Self, GroupError> {
-        super::check_size(&config, welcome.len())?;
-        let MLSMessageBody::Welcome(w) = MLSMessage::decode_exact(welcome)?.body else {
-            return Err(GroupError::UnexpectedWireFormat(
-                crate::framing::WireFormat::Welcome.value(),
-            ));
-        };
-        let tree = match ratchet_tree {
-            Some(b) => Some(RatchetTree::from_bytes(b, config.max_tree_leaves())?),
-            None => None,
-        };
-        Self::join_from_welcome(&w, key_package, private, tree, psks, config)
+        Ok(
+            Self::stage_welcome_bytes(welcome, key_package, private, ratchet_tree, psks, config)?
+                .accept(),
+        )
     }
 
-    /// Joins a group from a Welcome (RFC 9420 section 12.4.3.1), with every check of that
-    /// section: the entry for `key_package`, the GroupSecrets decrypted with the init key, the
-    /// PSKs (from `psks`; reinit/branch rules), the GroupInfo decrypted and its signature
-    /// verified with the signer's leaf, the suite, the ratchet tree (given out of band in
-    /// `ratchet_tree`, or in the `ratchet_tree` extension) validated in full and matched against
-    /// the `tree_hash`, this client's leaf found, the path secret's keys checked against the
-    /// tree, the key schedule from the joiner secret and the confirmation tag verified.
-    ///
-    /// The group ID's uniqueness among the application's groups is the application's check, and
-    /// so are the cross-group checks of a resumption PSK of usage `reinit` (the old group's last
-    /// Commit carried a ReInit, see [`GroupStatus::ReInitialized`], whose `group_id`, `version`,
-    /// `cipher_suite` and `extensions` match the new GroupContext, and the old members are all
-    /// in the new group) or `branch` (the new members are a subset of the old group's): this
-    /// function only checks that such a PSK is the only one of these two usages and that the
-    /// GroupInfo's epoch is 1.
+    /// Joins a group from a Welcome (RFC 9420 section 12.4.3.1): [`Group::stage_welcome`]
+    /// accepted at once, for applications that validate the members' credentials elsewhere
+    /// (or not at all).
     pub fn join_from_welcome(
         welcome: &Welcome,
         key_package: &KeyPackage,
@@ -165,6 +145,24 @@ impl<S: CipherSuite> Group<S> {
         psks: PskStore,
         config: GroupConfig,
     ) -> Result<Self, GroupError> {
+        Ok(
+            Self::stage_welcome(welcome, key_package, private, ratchet_tree, psks, config)?
+                .accept(),
+        )
+    }
+
+    /// Every check of a Welcome (RFC 9420 section 12.4.3.1) and the group it creates; `link`
+    /// adds the cross-group checks of a resumption PSK of usage `reinit` or `branch`
+    /// (sections 11.2, 11.3). See [`Group::stage_welcome`].
+    pub(crate) fn stage_welcome_linked(
+        welcome: &Welcome,
+        key_package: &KeyPackage,
+        private: &KeyPackagePrivate,
+        ratchet_tree: Option<RatchetTree>,
+        psks: PskStore,
+        config: GroupConfig,
+        link: Link<'_, S>,
+    ) -> Result<StagedWelcome<S>, GroupError> {
         let leaf = &key_package.tbs.leaf_node;
         if private.init_key.public_key() != key_package.tbs.init_key.0
             || private.leaf_key.public_key() != *leaf.encryption_key()
@@ -173,7 +171,8 @@ impl<S: CipherSuite> Group<S> {
             return Err(GroupError::PrivateKeyMismatch);
         }
         let secrets = welcome.decrypt_group_secrets::<S>(key_package, &private.init_key)?;
-        let psk_secret = psk_secret_from_store(&psks, &secrets.psks)?;
+        let lookup = link.check_psks(&secrets.psks, &psks)?;
+        let psk_secret = psk_secret_from_store(lookup.as_ref().unwrap_or(&psks), &secrets.psks)?;
         let welcome_secret = vmls_keyschedule::welcome_secret(&secrets.joiner_secret, &psk_secret)?;
         let group_info = welcome.decrypt_group_info::<S>(&welcome_secret)?;
         if group_info.tbs.group_context.cipher_suite != key_package.tbs.cipher_suite {
@@ -190,6 +189,7 @@ impl<S: CipherSuite> Group<S> {
         )?;
         let ctx = group_info.tbs.group_context.clone();
         check_welcome_psks(&secrets.psks, &ctx)?;
+        link.check_group(&ctx, &tree)?;
         let own = find_own_leaf(&tree, leaf)?;
         let mut tree_keys = TreePrivateKeys::new(own, private.leaf_key.clone());
         if let Some(ps) = &secrets.path_secret {
@@ -233,7 +233,7 @@ impl<S: CipherSuite> Group<S> {
             status: GroupStatus::Active,
         };
         group.record_resumption_psk();
-        Ok(group)
+        Ok(StagedWelcome::new(group, group_info, secrets.psks))
     }
 }
 

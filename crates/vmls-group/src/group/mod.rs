@@ -6,7 +6,11 @@
 //! application messages, the PSKs it knows, and a commit it created and has not merged yet.
 //!
 //! * Creating: [`create_key_package`], [`Group::create`], [`Group::join_from_welcome`],
-//!   [`Group::join_by_external_commit`].
+//!   [`Group::join_by_external_commit`]; [`Group::stage_welcome`] to inspect the members
+//!   before joining ([`StagedWelcome::accept`]).
+//! * Linked groups (RFC 9420 sections 11.2, 11.3): [`Group::reinit_successor`] and
+//!   [`Group::branch`]; their joiners use [`Group::stage_reinit_welcome`] and
+//!   [`Group::stage_branch_welcome`] on the old group.
 //! * Changing the group: the `propose_*` methods and [`Group::commit`] (with
 //!   [`CommitOptions`]), then [`Group::merge_pending_commit`] once the Delivery Service accepted
 //!   the commit (or [`Group::clear_pending_commit`]).
@@ -48,13 +52,15 @@ mod process;
 mod proposals;
 mod propose;
 mod psk;
+mod reinit;
+mod staged_welcome;
 mod state;
 #[cfg(test)]
 mod tests;
 
 pub use config::GroupConfig;
 pub use create_commit::{CommitOptions, CommitOutput, DroppedProposal};
-pub use error::{GroupError, KeyPackageError, ProposalError};
+pub use error::{GroupError, KeyPackageError, LinkError, ProposalError};
 pub use external::ExternalJoinOptions;
 pub use key_package::{
     KeyPackageParams, KeyPackagePrivate, create_key_package, is_last_resort, validate_key_package,
@@ -64,6 +70,7 @@ pub use policy::{
 };
 pub use process::{CommitSummary, NewLeaf, NewLeafSource, ProcessedMessage, StagedMessage};
 pub use psk::PskStore;
+pub use staged_welcome::StagedWelcome;
 pub use state::{OLDEST_STATE_VERSION, STATE_VERSION};
 
 /// Whether this member can still send in the group.
@@ -74,7 +81,8 @@ pub enum GroupStatus {
     /// Removed by a Commit: the state only decrypts late application messages of past epochs.
     Removed,
     /// A Commit with a ReInit proposal was applied (RFC 9420 section 11.2): the group must not
-    /// be used to send any more; wait for the Welcome of the new group.
+    /// be used to send any more; wait for the Welcome of the new group
+    /// ([`Group::stage_reinit_welcome`]) or create it ([`Group::reinit_successor`]).
     ReInitialized(ReInit),
 }
 

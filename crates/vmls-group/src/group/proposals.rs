@@ -463,8 +463,10 @@ impl<S: CipherSuite> Group<S> {
 }
 
 /// A PreSharedKeyID is acceptable in a proposal (RFC 9420 section 12.1.4): `psk_nonce` is
-/// `KDF.Nh` bytes, and no resumption PSK of usage `reinit` or `branch` (this engine does not
-/// run reinitialization or branching through proposals).
+/// `KDF.Nh` bytes, and no resumption PSK of usage `reinit` or `branch` (sections 11.2, 11.3:
+/// such a proposal "MUST be considered invalid" outside a reinitialization or branch; the one
+/// place they belong, the first Commit of the new group, is built by `reinit.rs` without this
+/// check).
 pub(crate) fn check_psk_id(id: &PreSharedKeyId) -> Result<(), GroupError> {
     if id.psk_nonce.len() != NH {
         return Err(ProposalError::InvalidPskNonce.into());

@@ -73,6 +73,12 @@ impl PskStore {
             .map(|(_, _, s)| s.as_bytes().as_slice())
     }
 
+    /// Removes the resumption PSK of `group_id` at `epoch`.
+    pub(crate) fn remove_resumption(&mut self, group_id: &[u8], epoch: u64) {
+        self.resumption
+            .retain(|(g, e, _)| g.as_slice() != group_id || *e != epoch);
+    }
+
     /// Keeps at most `keep` resumption PSKs of `group_id`, the newest epochs.
     pub(crate) fn trim_resumption(&mut self, group_id: &[u8], keep: usize) {
         let mut epochs: Vec<u64> = self
