@@ -16,6 +16,7 @@ use crate::proposals::Proposal;
 use crate::welcome::Welcome;
 
 pub mod application;
+pub mod cbam;
 pub mod private;
 pub mod public;
 

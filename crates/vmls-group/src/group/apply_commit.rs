@@ -342,16 +342,19 @@ pub(crate) fn next_epoch_state<S: CipherSuite>(
         config.secret_tree(),
     )?;
     tree_keys.check_consistent(&tree)?;
+    let mut secrets = new_epoch.secrets.clone();
+    let cbam = super::cbam::CbamEpoch::derive(&mut secrets, config.cbst())?;
     let state = EpochState {
         encoded_context: encode_context(&context)?,
         context: context.clone(),
         tree,
         own_leaf,
         tree_keys,
-        secrets: new_epoch.secrets.clone(),
+        secrets,
         secret_tree,
         interim_transcript_hash: interim,
         confirmation_tag: tag.0,
+        cbam,
     };
     Ok((state, Derived { new_epoch }))
 }

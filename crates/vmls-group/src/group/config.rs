@@ -61,6 +61,11 @@ pub struct GroupConfig {
     /// lifetime is always checked where this member is the sender: KeyPackages it adds and its
     /// own leaves (docs/spec-decisions.md, "Lifetimes and the local clock").
     pub check_received_lifetimes: bool,
+    /// CBST state bounds (draft-kohbrok-mls-virtual-clients-03 section 5.5.6): siblings are
+    /// kept down to this depth, 1..=64. Default 32 (docs/performance.md).
+    pub cbst_prune_depth: u8,
+    /// CBST state bounds: stored nodes at most (48 bytes each). Default 2048.
+    pub cbst_max_nodes: u32,
 }
 
 impl GroupConfig {
@@ -78,7 +83,17 @@ impl GroupConfig {
         current_time: None,
         max_lifetime: None,
         check_received_lifetimes: false,
+        cbst_prune_depth: vmls_cbst::DEFAULT_PRUNE_DEPTH,
+        cbst_max_nodes: vmls_cbst::DEFAULT_MAX_NODES,
     };
+
+    /// The CBST's part.
+    pub fn cbst(&self) -> vmls_cbst::CbstConfig {
+        vmls_cbst::CbstConfig {
+            prune_depth: self.cbst_prune_depth,
+            max_nodes: self.cbst_max_nodes,
+        }
+    }
 
     /// The secret tree's part.
     pub fn secret_tree(&self) -> SecretTreeConfig {
@@ -121,6 +136,13 @@ impl GroupConfig {
         if version >= 2 {
             c.check_received_lifetimes = bool::decode(r)?;
         }
+        if version >= 3 {
+            c.cbst_prune_depth = u8::decode(r)?;
+            c.cbst_max_nodes = u32::decode(r)?;
+            c.cbst()
+                .validate()
+                .map_err(|_| CodecError::InvalidEnum(u64::from(c.cbst_prune_depth)))?;
+        }
         Ok(c)
     }
 
@@ -154,7 +176,9 @@ impl Encode for GroupConfig {
         self.padding_block.encode(w)?;
         self.current_time.encode(w)?;
         self.max_lifetime.encode(w)?;
-        self.check_received_lifetimes.encode(w)
+        self.check_received_lifetimes.encode(w)?;
+        self.cbst_prune_depth.encode(w)?;
+        self.cbst_max_nodes.encode(w)
     }
     fn encoded_len(&self) -> usize {
         4 * 4
@@ -164,6 +188,8 @@ impl Encode for GroupConfig {
             + self.current_time.encoded_len()
             + self.max_lifetime.encoded_len()
             + 1
+            + 1
+            + 4
     }
 }
 
@@ -189,6 +215,8 @@ impl GroupConfig {
             current_time: Option::<u64>::decode(r)?,
             max_lifetime: Option::<u64>::decode(r)?,
             check_received_lifetimes: false,
+            cbst_prune_depth: vmls_cbst::DEFAULT_PRUNE_DEPTH,
+            cbst_max_nodes: vmls_cbst::DEFAULT_MAX_NODES,
         };
         if !matches!(
             c.handshake_wire_format,

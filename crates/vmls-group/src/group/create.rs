@@ -74,7 +74,8 @@ impl<S: CipherSuite> Group<S> {
         let mut seed = zeroize::Zeroizing::new([0u8; 32]);
         rng.fill_bytes(seed.as_mut());
         let epoch_secret = Secret::from_bytes(*seed);
-        let (encryption_secret, secrets) = EpochSecrets::from_epoch_secret(&epoch_secret)?;
+        let (encryption_secret, mut secrets) = EpochSecrets::from_epoch_secret(&epoch_secret)?;
+        let cbam = super::cbam::CbamEpoch::derive(&mut secrets, config.cbst())?;
         let confirmation_tag = secrets.confirmation_tag(&[]);
         let interim = interim_transcript_hash(&[], &confirmation_tag)?;
         let secret_tree =
@@ -92,6 +93,7 @@ impl<S: CipherSuite> Group<S> {
                 secret_tree,
                 interim_transcript_hash: interim,
                 confirmation_tag,
+                cbam,
             },
             signer: signer.private.clone(),
             prepared_signer: PreparedSigner::new(&signer.private),

@@ -279,6 +279,15 @@ pub enum GroupError {
     /// entry) was refused by the [`crate::group::ProposalPolicy`] (RFC 9420 section 12.1.8:
     /// unauthorized external proposals are invalid).
     ProposalNotAuthorized,
+    /// CBAM is used only in groups whose `required_capabilities` list
+    /// [`crate::group::CBAM_EXTENSION_TYPE`] (every member can read it).
+    CbamNotEnabled,
+    /// This member's CBAM generation counter of the epoch would wrap (draft-kohbrok-mls-
+    /// virtual-clients-03 section 5.5.1): commit to start a new epoch.
+    CbamGenerationsExhausted,
+    /// A CBST failure: the challenge was used already (replay or collision) or falls into a
+    /// deleted region.
+    Cbst(vmls_cbst::CbstError),
     /// A commit created by this member is pending: merge or clear it first.
     CommitPending,
     /// No commit is pending.
@@ -335,6 +344,15 @@ impl From<KeyScheduleError> for GroupError {
         match e {
             KeyScheduleError::Codec(c) => GroupError::Codec(c),
             other => GroupError::KeySchedule(other),
+        }
+    }
+}
+
+impl From<vmls_cbst::CbstError> for GroupError {
+    fn from(e: vmls_cbst::CbstError) -> Self {
+        match e {
+            vmls_cbst::CbstError::Codec(c) => GroupError::Codec(c),
+            other => GroupError::Cbst(other),
         }
     }
 }

@@ -228,7 +228,8 @@ impl<S: CipherSuite> Group<S> {
         config: GroupConfig,
     ) -> Result<Self, GroupError> {
         let placeholder = Secret::zero();
-        let (_, secrets) = vmls_keyschedule::EpochSecrets::from_epoch_secret(&placeholder)?;
+        let (_, mut secrets) = vmls_keyschedule::EpochSecrets::from_epoch_secret(&placeholder)?;
+        let cbam = super::cbam::CbamEpoch::derive(&mut secrets, config.cbst())?;
         let n = tree.n_leaves();
         Ok(Self {
             config,
@@ -245,6 +246,7 @@ impl<S: CipherSuite> Group<S> {
                 secret_tree: SecretTree::with_config(Secret::zero(), n, config.secret_tree())?,
                 interim_transcript_hash: [0; 32],
                 confirmation_tag: [0; 32],
+                cbam,
             },
             signer: signer.private.clone(),
             prepared_signer: PreparedSigner::new(&signer.private),

@@ -211,6 +211,8 @@ impl<S: CipherSuite> Group<S> {
             tree.n_leaves(),
             config.secret_tree(),
         )?;
+        let mut epoch_secrets = new_epoch.secrets.clone();
+        let cbam = super::cbam::CbamEpoch::derive(&mut epoch_secrets, config.cbst())?;
         let mut group = Self {
             config,
             epoch: EpochState {
@@ -219,10 +221,11 @@ impl<S: CipherSuite> Group<S> {
                 tree,
                 own_leaf: own,
                 tree_keys,
-                secrets: new_epoch.secrets.clone(),
+                secrets: epoch_secrets,
                 secret_tree,
                 interim_transcript_hash: interim,
                 confirmation_tag: group_info.tbs.confirmation_tag.0,
+                cbam,
             },
             signer: private.signature_key.clone(),
             prepared_signer: PreparedSigner::new(&private.signature_key),

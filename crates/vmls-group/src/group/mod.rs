@@ -39,6 +39,7 @@ use crate::proposals::{Proposal, ProposalRef, ReInit};
 
 mod application;
 mod apply_commit;
+mod cbam;
 mod config;
 mod create;
 mod create_commit;
@@ -58,6 +59,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use cbam::{CBAM_EXTENSION_TYPE, ReceivedCbam, VMLS_COMPONENT_ID};
 pub use config::GroupConfig;
 pub use create_commit::{CommitOptions, CommitOutput, DroppedProposal};
 pub use error::{GroupError, KeyPackageError, LinkError, ProposalError};
@@ -98,6 +100,8 @@ pub(crate) struct EpochState<S: CipherSuite> {
     pub(crate) secret_tree: SecretTree<S>,
     pub(crate) interim_transcript_hash: HashValue,
     pub(crate) confirmation_tag: HashValue,
+    /// The epoch's forward-secure exports: CBST, CBAM sender-data secret, virtual-client seed.
+    pub(crate) cbam: cbam::CbamEpoch<S>,
 }
 
 /// A proposal received (or sent) in the current epoch, cached for Commits by reference
@@ -121,6 +125,9 @@ pub(crate) struct PastEpoch<S: CipherSuite> {
     pub(crate) sender_data_secret: Secret,
     pub(crate) secret_tree: SecretTree<S>,
     pub(crate) signature_keys: PastSignatureKeys,
+    /// The epoch's CBST and CBAM sender-data secret (`None` for an epoch restored from a blob
+    /// older than format 3).
+    pub(crate) cbam: Option<cbam::CbamEpoch<S>>,
 }
 
 /// The members' signature keys of a past epoch.
@@ -357,6 +364,7 @@ impl<S: CipherSuite> Group<S> {
             sender_data_secret: e.secrets.sender_data_secret.clone(),
             secret_tree: e.secret_tree.clone(),
             signature_keys: PastSignatureKeys::Snapshot(e.tree.leaf_snapshot()),
+            cbam: Some(e.cbam.clone()),
         });
         self.trim_past_epochs();
     }

@@ -11,6 +11,7 @@ use vmls_crypto::CipherSuite;
 use vmls_secret_tree::RatchetType;
 use vmls_tree::{LeafIndex, LeafNode};
 
+use super::cbam::CbamSource;
 use super::error::{GroupError, ProposalError};
 use super::policy::{DefaultProposalPolicy, ExternalProposer, ProposalPolicy};
 use super::{CachedProposal, EpochState, Group, GroupStatus, check_size};
@@ -73,6 +74,18 @@ pub enum ProcessedMessage {
     },
     /// A Commit was applied: the group is in a new epoch (or this member was removed).
     Commit(CommitSummary),
+    /// Application data in a challenge-based application message (CBAM,
+    /// draft-kohbrok-mls-virtual-clients-03 section 5.5).
+    Cbam {
+        /// Sender leaf index (a virtual client's leaf: which emulator sent is not visible).
+        sender: u32,
+        /// Epoch the message was sent in.
+        epoch: u64,
+        /// The application data.
+        data: Vec<u8>,
+        /// The message's authenticated data.
+        authenticated_data: Vec<u8>,
+    },
 }
 
 /// Which secret tree a message's key comes from.
@@ -111,6 +124,8 @@ pub struct StagedMessage<S: CipherSuite> {
     change: Change<S>,
     outcome: ProcessedMessage,
     new_leaves: Vec<NewLeaf>,
+    /// A verified CBAM's challenge, punctured when merged.
+    cbst_puncture: Option<(CbamSource, [u8; 32])>,
 }
 
 impl<S: CipherSuite> StagedMessage<S> {
@@ -224,6 +239,9 @@ impl<S: CipherSuite> Group<S> {
     ) -> Result<StagedMessage<S>, GroupError> {
         check_size(&self.config, message.len())?;
         let epoch = self.epoch();
+        if crate::framing::cbam::is_cbam(message) {
+            return self.stage_cbam(message);
+        }
         if let Some(p) = &self.pending_commit
             && p.message.as_slice() == message
         {
@@ -231,6 +249,7 @@ impl<S: CipherSuite> Group<S> {
                 epoch,
                 active: true,
                 new_leaves: Vec::new(),
+                cbst_puncture: None,
                 consume: None,
                 change: Change::MergePending,
                 outcome: ProcessedMessage::Commit(p.summary.clone()),
@@ -285,6 +304,9 @@ impl<S: CipherSuite> Group<S> {
                 max: usize::from(self.config.max_pending_proposals),
             });
         }
+        if let Some((source, challenge)) = staged.cbst_puncture {
+            self.puncture_cbam(source, &challenge)?;
+        }
         if let Some(c) = staged.consume {
             let tree = match c.source {
                 KeySource::Current => &mut self.epoch.secret_tree,
@@ -322,6 +344,27 @@ impl<S: CipherSuite> Group<S> {
             }
         }
         Ok(staged.outcome)
+    }
+
+    /// A CBAM: verified and decrypted now, its challenge punctured when merged.
+    fn stage_cbam(&self, message: &[u8]) -> Result<StagedMessage<S>, GroupError> {
+        let mut buf = alloc::vec![0u8; message.len()];
+        let (r, source) = self.open_cbam(message, &mut buf)?;
+        buf.truncate(r.len);
+        Ok(StagedMessage {
+            epoch: self.epoch(),
+            active: true,
+            consume: None,
+            change: Change::None,
+            new_leaves: Vec::new(),
+            cbst_puncture: Some((source, r.challenge)),
+            outcome: ProcessedMessage::Cbam {
+                sender: r.sender,
+                epoch: r.epoch,
+                data: buf,
+                authenticated_data: r.authenticated_data.to_vec(),
+            },
+        })
     }
 
     /// The signature key of a PublicMessage's sender (RFC 9420 section 6.1) and the sender-type
@@ -455,6 +498,7 @@ impl<S: CipherSuite> Group<S> {
             epoch: current,
             active: true,
             new_leaves: Vec::new(),
+            cbst_puncture: None,
             consume: Some(Consume {
                 source: KeySource::Past(pm.epoch),
                 leaf,
@@ -490,6 +534,7 @@ impl<S: CipherSuite> Group<S> {
                     epoch,
                     active: true,
                     new_leaves: Vec::new(),
+                    cbst_puncture: None,
                     consume: v.consume,
                     change: Change::None,
                     outcome: ProcessedMessage::Application {
@@ -517,6 +562,7 @@ impl<S: CipherSuite> Group<S> {
                         epoch,
                         active: true,
                         new_leaves: Vec::new(),
+                        cbst_puncture: None,
                         consume: v.consume,
                         change: Change::None,
                         outcome,
@@ -555,6 +601,7 @@ impl<S: CipherSuite> Group<S> {
                     epoch,
                     active: true,
                     new_leaves,
+                    cbst_puncture: None,
                     consume: v.consume,
                     change: Change::CacheProposal(Box::new(CachedProposal {
                         reference,
@@ -584,6 +631,7 @@ impl<S: CipherSuite> Group<S> {
                     epoch,
                     active: true,
                     new_leaves,
+                    cbst_puncture: None,
                     consume: v.consume,
                     change,
                     outcome: ProcessedMessage::Commit(summary),

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! struct {
-//!     uint16 version = 2;        /* 1 is read too: see OLDEST_STATE_VERSION */
+//!     uint16 version = 3;        /* 1 is read too: see OLDEST_STATE_VERSION */
 //!     uint16 cipher_suite;
 //!     GroupConfig config;
 //!     EpochState epoch;
@@ -18,11 +18,12 @@
 //!     GroupContext context; optional<Node> ratchet_tree<V>; uint32 own_leaf;
 //!     TreePrivateKeys tree_keys; EpochSecrets secrets; SecretTreeState secret_tree;
 //!     opaque interim_transcript_hash[32]; opaque confirmation_tag[32];
+//!     CbamEpoch cbam;                /* format 3 */
 //! } EpochState;
 //! struct { ProposalRef reference; Sender sender; Proposal proposal;
 //!          optional<opaque own_leaf_key[32]>; } CachedProposal;
 //! struct { GroupContext context; opaque sender_data_secret[32]; SecretTreeState secret_tree;
-//!          SignatureKeyEntry keys<V>; } PastEpoch;  /* entry: uint32 leaf; opaque key[32] */
+//!          SignatureKeyEntry keys<V>; optional<CbamEpoch> cbam /* format 3 */; } PastEpoch;  /* entry: uint32 leaf; opaque key[32] */
 //! struct { opaque message<V>; EpochState next; CommitSummary summary; } PendingCommit;
 //! ```
 //!
@@ -35,6 +36,7 @@ use vmls_keyschedule::{EpochSecrets, GroupContext};
 use vmls_secret_tree::SecretTree;
 use vmls_tree::{LeafIndex, RatchetTree, TreePrivateKeys};
 
+use super::cbam::CbamEpoch;
 use super::error::GroupError;
 use super::process::CommitSummary;
 use super::{
@@ -46,10 +48,13 @@ use crate::labeled::PreparedSigner;
 use crate::proposals::{Proposal, ProposalRef, ReInit};
 
 /// The version this build writes and reads.
-pub const STATE_VERSION: u16 = 2;
+pub const STATE_VERSION: u16 = 3;
 
 /// The oldest format this build still reads (and migrates). Version 1 lacks
-/// `GroupConfig::check_received_lifetimes` (it reads as `false`, the default).
+/// `GroupConfig::check_received_lifetimes` (it reads as `false`, the default); versions 1 and
+/// 2 lack the CBST bounds in the config (defaults), the current epoch's forward-secure exports
+/// (derived on restore from its safe exporter, which those versions never used) and the past
+/// epochs' (none: their CBAMs cannot be read).
 pub const OLDEST_STATE_VERSION: u16 = 1;
 
 fn put_vec<W: Writer + ?Sized>(w: &mut W, items: &[Vec<u8>]) -> Result<(), CodecError> {
@@ -75,18 +80,30 @@ impl<S: CipherSuite> EpochState<S> {
         self.secrets.encode(w)?;
         self.secret_tree.encode(w)?;
         w.put(&self.interim_transcript_hash)?;
-        w.put(&self.confirmation_tag)
+        w.put(&self.confirmation_tag)?;
+        self.cbam.encode(w)
     }
 
-    fn decode_from(r: &mut Reader<'_>, config: &GroupConfig) -> Result<Self, GroupError> {
+    fn decode_from(
+        r: &mut Reader<'_>,
+        config: &GroupConfig,
+        version: u16,
+    ) -> Result<Self, GroupError> {
         let context = GroupContext::decode(r)?;
         let tree = RatchetTree::decode_with_limit(r, config.max_tree_leaves())?;
         let own_leaf = LeafIndex(u32::decode(r)?);
         let tree_keys = TreePrivateKeys::decode(r)?;
-        let secrets = EpochSecrets::decode(r)?;
+        let mut secrets = EpochSecrets::decode(r)?;
         let secret_tree = SecretTree::<S>::decode(r)?;
         let interim_transcript_hash = r.read_array::<32>()?;
         let confirmation_tag = r.read_array::<32>()?;
+        // Format 3 stores the epoch's exports; older blobs never exported component 0x8001,
+        // so it is derived now (migration).
+        let cbam = if version >= 3 {
+            CbamEpoch::decode(r)?
+        } else {
+            CbamEpoch::derive(&mut secrets, config.cbst())?
+        };
         if context.cipher_suite != S::ID
             || tree_keys.leaf_index() != own_leaf
             || tree.tree_hash()?.as_slice() != context.tree_hash.as_slice()
@@ -107,6 +124,7 @@ impl<S: CipherSuite> EpochState<S> {
             secret_tree,
             interim_transcript_hash,
             confirmation_tag,
+            cbam,
         })
     }
 }
@@ -200,6 +218,7 @@ impl<S: CipherSuite> Group<S> {
                 })
                 .collect();
             put_vec(&mut b, &keys)?;
+            p.cbam.encode(&mut b)?;
             items.push(b);
         }
         put_vec(&mut w, &items)?;
@@ -245,7 +264,7 @@ impl<S: CipherSuite> Group<S> {
             });
         }
         let config = GroupConfig::decode_versioned(&mut r, version)?;
-        let epoch = EpochState::<S>::decode_from(&mut r, &config)?;
+        let epoch = EpochState::<S>::decode_from(&mut r, &config, version)?;
         let signer = SignaturePrivateKey::from_slice(r.take(32)?)?;
         if epoch
             .tree
@@ -293,12 +312,18 @@ impl<S: CipherSuite> Group<S> {
                 }
                 signature_keys.push((i, k));
             }
+            let cbam = if version >= 3 {
+                Option::<CbamEpoch<S>>::decode(&mut body)?
+            } else {
+                None
+            };
             past_epochs.push(PastEpoch {
                 encoded_context: encode_context(&context)?,
                 context,
                 sender_data_secret,
                 secret_tree,
                 signature_keys: PastSignatureKeys::Restored(signature_keys),
+                cbam,
             });
         }
         if past_epochs.len() > usize::from(config.max_past_epochs) {
@@ -309,7 +334,7 @@ impl<S: CipherSuite> Group<S> {
             0 => None,
             1 => {
                 let message = VLBytes::decode(&mut r)?.0;
-                let next = EpochState::<S>::decode_from(&mut r, &config)?;
+                let next = EpochState::<S>::decode_from(&mut r, &config, version)?;
                 let summary = CommitSummary::decode(&mut r)?;
                 Some(Box::new(PendingCommit {
                     message,
