@@ -28,6 +28,7 @@ mod tree_math;
 mod tree_operations;
 mod tree_validation;
 mod treekem;
+mod vmls_own;
 mod welcome;
 
 /// What happened to one test case.
@@ -63,6 +64,9 @@ pub fn handler(file_name: &str) -> Option<CaseFn> {
         "passive-client-welcome.json"
         | "passive-client-handling-commit.json"
         | "passive-client-random.json" => passive_client::run,
+        // vmls's own vectors (test-vectors/vmls/).
+        "cbst.json" => vmls_own::run_cbst,
+        "cbam.json" => vmls_own::run_cbam,
         _ => return None,
     })
 }
@@ -113,9 +117,11 @@ pub fn run_file(path: &Path) -> Result<FileReport, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let json: Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: bad JSON: {e}", path.display()))?;
+    // Published files are arrays of cases; ours are `{"description", "cases": [...]}`.
     let cases = json
         .as_array()
-        .ok_or_else(|| format!("{file}: top level is not an array"))?;
+        .or_else(|| json.get("cases").and_then(Value::as_array))
+        .ok_or_else(|| format!("{file}: top level is not an array of cases"))?;
     let mut report = FileReport {
         file: file.clone(),
         ..FileReport::default()
@@ -158,4 +164,13 @@ pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// vmls's own vector files that the runner checks (in `test-vectors/vmls/`, found from the
+/// crate's location so no `--dir` is needed).
+pub const OWN_VECTOR_FILES: &[&str] = &["cbst.json", "cbam.json"];
+
+/// The directory of vmls's own vectors.
+pub fn own_vector_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors/vmls")
 }

@@ -53,6 +53,25 @@ fn main() -> ExitCode {
             }
         }
     }
+    let own = vmls_vectors::own_vector_dir();
+    println!("vmls's own vectors: {}", own.display());
+    for name in vmls_vectors::OWN_VECTOR_FILES {
+        if !only.is_empty() && !only.iter().any(|o| o == name) {
+            continue;
+        }
+        match vmls_vectors::run_file(&own.join(name)) {
+            Ok(r) => {
+                print!("{r}");
+                p += r.passed;
+                f += r.failed;
+                s += r.skipped;
+            }
+            Err(e) => {
+                println!("{e}");
+                f += 1;
+            }
+        }
+    }
     println!("vectors: {p} passed, {f} failed, {s} skipped");
     if f == 0 {
         ExitCode::SUCCESS
