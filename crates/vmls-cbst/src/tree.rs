@@ -223,7 +223,8 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
         let i = self.find(c).ok_or(CbstError::ChallengeUnavailable)?;
         let d = self.config.prune_depth;
         let node = self.nodes.remove(i);
-        let mut siblings: Vec<Node> = Vec::with_capacity(usize::from(d.saturating_sub(node.depth)));
+        // At most 64 siblings (prune_depth <= 64): on the stack, no allocation.
+        let mut siblings: heapless::Vec<Node, 64> = heapless::Vec::new();
         let mut s = *node.secret.as_bytes();
         let mut prefix = node.prefix;
         for depth in node.depth..d {
@@ -233,7 +234,8 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
             let (on, off) = if b { (r, l) } else { (l, r) };
             let bit_mask = 1u64 << (63 - u32::from(depth));
             let off_prefix = if b { prefix } else { prefix | bit_mask };
-            siblings.push(Node {
+            // Capacity 64 >= prune_depth - node.depth; a full list cannot happen.
+            let _ = siblings.push(Node {
                 prefix: off_prefix,
                 depth: depth + 1,
                 secret: Secret::from_bytes(off),
@@ -261,6 +263,8 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
                 self.evict_one();
             }
         }
+        // The node table grows by doubling (amortized: one allocation per doubling, bounded by
+        // max_nodes); the message path allocates nothing while it has room.
         for n in siblings {
             let at = self.nodes.partition_point(|m| m.prefix < n.prefix);
             self.nodes.insert(at, n);
