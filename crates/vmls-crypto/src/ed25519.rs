@@ -1,147 +1,173 @@
-//! Ed25519 verification with the cofactored group equation of RFC 8032 section 5.1.7,
-//! `[8][S]B = [8]R + [8][k]A'`, one signature at a time or as a batch.
+//! Ed25519 verification with the *strict* rules of ed25519-dalek's
+//! `VerifyingKey::verify_strict`, one signature at a time, over a message given in pieces.
 //!
-//! Why our own verification instead of ed25519-dalek's: dalek's single verification is
-//! cofactorless, and its batch verification can accept a crafted signature (a small-order
-//! component in R) that the single check rejects. Members verifying a tree in batches and members
-//! verifying one by one could then disagree on whether the tree is valid. Here single and batch
-//! verification check the same (cofactored) equation, which is the one RFC 8032 states, so they
-//! agree except with probability about 2^-125 (a batch of invalid signatures slipping through).
-//! See docs/spec-decisions.md.
-use alloc::vec::Vec;
-use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
-use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
-use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
-use sha2::{Digest, Sha512};
+//! RFC 9420 section 5.1.2 defers to RFC 8032, whose section 5.1.7 allows two verification
+//! equations (cofactored `[8][S]B = [8]R + [8][k]A'` or cofactorless `[S]B = R + [k]A'`), and
+//! implementations also differ on small-order keys and points. Members of one group must agree on
+//! every signature they all check, or a crafted signature splits the group: OpenMLS verifies with
+//! `verify_strict`, so vmls accepts exactly what `verify_strict` accepts (docs/spec-decisions.md,
+//! "Ed25519 verification semantics"). The rules, in `verify_strict`'s order:
+//!
+//! 1. `A` decodes with curve25519-dalek's decompression (`VerifyingKey::from_bytes`), `S` is
+//!    canonical (`0 <= S < L`, RFC 8032 5.1.7 step 1) and `R` decodes;
+//! 2. neither `R` nor `A` has small order (`A` is not a "weak" key);
+//! 3. `[S]B - [k]A'`, compressed, equals the 32 bytes of `R` (cofactorless, and a non-canonical
+//!    encoding of `R` never matches), with `k = SHA-512(R || A || M) mod L` over the bytes as
+//!    given.
+//!
+//! Steps 1 (for `A` and `S`) and 3 are ed25519-dalek's own code (`verify_stream`, the same `R`
+//! computation `verify_strict` uses), which takes the message in pieces, so the content is never
+//! copied; step 2 and the decoding of `R` are the two checks `verify_strict` does before it.
+//! `R` is checked by its encoding, without decompressing it (a field exponentiation saved per
+//! signature): an `R` that does not decode can never equal the recomputed point's canonical
+//! encoding in step 3, and the encodings that decode to a small-order point are exactly the 14
+//! of [`SMALL_ORDER_Y`] (a point's encoding is `y` or `y + p` plus a sign bit).
+//! `crates/vmls-crypto/tests/ed25519.rs` compares the result with `verify_strict` itself and
+//! checks the table against curve25519-dalek's decompression.
+//!
+//! There is no batch verification: a randomized batch cannot check the cofactorless equation
+//! soundly (an error term of small order survives a random linear combination with probability
+//! up to 1/2), so it cannot give `verify_strict`'s answer (docs/spec-decisions.md).
+use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::Error;
 
-/// One signature, decoded and hashed, ready for the group equation.
-pub(crate) struct Prepared {
-    a: EdwardsPoint,
-    r: EdwardsPoint,
-    s: Scalar,
-    k: Scalar,
-    /// `R || A || S`, bound into the batch randomizers.
-    transcript: [u8; 96],
-}
+/// The `y` encodings (sign bit cleared) of the 8 points of small order, canonical and not:
+/// `y = 1` (the identity) and `y = 1 + p`, `y = p - 1` (order 2), `y = 0` and `y = p` (order 4),
+/// and the two `y` of the four points of order 8. With either sign bit, these 14 strings are
+/// every encoding curve25519-dalek decompresses to a point of small order (tested in
+/// `tests/ed25519.rs`; the same list as libsodium's `ge25519_has_small_order`).
+pub(crate) const SMALL_ORDER_Y: [[u8; 32]; 7] = [
+    [
+        0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0,
+    ],
+    [
+        0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    [0; 32],
+    [
+        0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+];
 
-/// Whether a 32-byte point encoding is canonical (y < p = 2^255 - 19; RFC 8032 5.1.3 step 1).
-fn canonical_y(bytes: &[u8; 32]) -> bool {
-    let mut y = *bytes;
+/// Whether `encoding` decompresses to a point of small order (see [`SMALL_ORDER_Y`]).
+pub(crate) fn is_small_order_encoding(encoding: &[u8; 32]) -> bool {
+    let mut y = *encoding;
     if let Some(top) = y.last_mut() {
         *top &= 0x7f;
     }
-    // y >= p exactly when y is 2^255 - 19 .. 2^255 - 1: 0xed..0xff, then 30 bytes 0xff, then 0x7f.
-    let (first, rest) = y.split_first().unwrap_or((&0, &[]));
-    let all_ff = rest.iter().take(30).all(|b| *b == 0xff) && rest.last() == Some(&0x7f);
-    !(all_ff && *first >= 0xed)
+    SMALL_ORDER_Y.contains(&y)
 }
 
-fn decompress(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
-    if !canonical_y(bytes) {
-        return None;
-    }
-    CompressedEdwardsY(*bytes).decompress()
-}
-
-/// Decodes the key and signature and computes `k = SHA-512(R || A || M) mod l` over the message
-/// given in pieces.
-pub(crate) fn prepare(
+/// Verifies `signature` over `message[0] || message[1] || ...` under `public` with
+/// `verify_strict` semantics (see the module documentation). A key that does not decode or has
+/// small order is [`Error::InvalidPublicKey`]; everything else that fails is
+/// [`Error::InvalidSignature`].
+pub(crate) fn verify_strict(
     public: &[u8],
     message: &[&[u8]],
     signature: &[u8],
-) -> Result<Prepared, Error> {
+) -> Result<(), Error> {
     let public: &[u8; 32] = public.try_into().map_err(|_| Error::InvalidPublicKey)?;
-    let a = decompress(public).ok_or(Error::InvalidPublicKey)?;
+    let key = VerifyingKey::from_bytes(public).map_err(|_| Error::InvalidPublicKey)?;
+    if key.is_weak() {
+        return Err(Error::InvalidPublicKey);
+    }
     let signature: &[u8; 64] = signature.try_into().map_err(|_| Error::InvalidSignature)?;
-    let (r_bytes, s_bytes) = signature.split_at(32);
-    let r_bytes: [u8; 32] = r_bytes.try_into().map_err(|_| Error::InvalidSignature)?;
-    let s_bytes: [u8; 32] = s_bytes.try_into().map_err(|_| Error::InvalidSignature)?;
-    let r = decompress(&r_bytes).ok_or(Error::InvalidSignature)?;
-    // RFC 8032 5.1.7 step 1: S must be in range 0 <= S < L.
-    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes))
-        .ok_or(Error::InvalidSignature)?;
-    let mut h = Sha512::new();
-    h.update(r_bytes);
-    h.update(public);
+    let (r_bytes, _) = signature.split_at(32);
+    let r_bytes: &[u8; 32] = r_bytes.try_into().map_err(|_| Error::InvalidSignature)?;
+    if is_small_order_encoding(r_bytes) {
+        return Err(Error::InvalidSignature);
+    }
+    let mut verifier = key
+        .verify_stream(&Signature::from_bytes(signature))
+        .map_err(|_| Error::InvalidSignature)?;
     for part in message {
-        h.update(part);
+        verifier.update(part);
     }
-    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-    let mut transcript = [0u8; 96];
-    let (t_r, rest) = transcript.split_at_mut(32);
-    let (t_a, t_s) = rest.split_at_mut(32);
-    t_r.copy_from_slice(&r_bytes);
-    t_a.copy_from_slice(public);
-    t_s.copy_from_slice(&s_bytes);
-    Ok(Prepared {
-        a,
-        r,
-        s,
-        k,
-        transcript,
-    })
+    verifier
+        .finalize_and_verify()
+        .map_err(|_| Error::InvalidSignature)
 }
 
-/// Checks `[8]([S]B - [k]A - R) = 0`.
-pub(crate) fn verify_prepared(p: &Prepared) -> Result<(), Error> {
-    let sb_minus_ka = EdwardsPoint::vartime_double_scalar_mul_basepoint(&p.k, &(-p.a), &p.s);
-    if (sb_minus_ka - p.r).mul_by_cofactor().is_identity() {
-        Ok(())
-    } else {
-        Err(Error::InvalidSignature)
-    }
-}
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use curve25519_dalek::constants::EIGHT_TORSION;
+    use curve25519_dalek::edwards::CompressedEdwardsY;
 
-/// Checks many signatures at once with the cofactored equation and random linear combination:
-/// `[8](-(sum z_i S_i) B + sum z_i R_i + sum (z_i k_i) A_i) = 0`.
-///
-/// The 128-bit randomizers `z_i` are derived from a hash of every signature, key and `k_i`
-/// (so every message), which an attacker cannot steer after choosing its signatures; the
-/// result is deterministic, as everything else in vmls is given its inputs.
-pub(crate) fn verify_batch(items: &[Prepared]) -> Result<(), Error> {
-    match items {
-        [] => return Ok(()),
-        [one] => return verify_prepared(one),
-        _ => {}
-    }
-    let mut seed = Sha512::new();
-    seed.update(b"vmls ed25519 batch");
-    for p in items {
-        seed.update(p.transcript);
-        seed.update(p.k.as_bytes());
-    }
-    let seed = seed.finalize();
-    let mut b_coeff = Scalar::ZERO;
-    let mut scalars: Vec<Scalar> = Vec::with_capacity(1 + 2 * items.len());
-    let mut points: Vec<EdwardsPoint> = Vec::with_capacity(1 + 2 * items.len());
-    scalars.push(Scalar::ZERO);
-    points.push(ED25519_BASEPOINT_POINT);
-    for (i, p) in items.iter().enumerate() {
-        let mut h = Sha512::new();
-        h.update(seed);
-        h.update((i as u64).to_be_bytes());
-        let digest = h.finalize();
-        let mut z_bytes = [0u8; 32];
-        if let (Some(dst), Some(src)) = (z_bytes.get_mut(..16), digest.get(..16)) {
-            dst.copy_from_slice(src);
+    /// `y + p` for a 255-bit `y`, if it still fits in 255 bits (a non-canonical alias of `y`).
+    fn plus_p(y: &[u8; 32]) -> Option<[u8; 32]> {
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        let mut out = [0u8; 32];
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let t = u16::from(y[i]) + u16::from(p[i]) + carry;
+            out[i] = t as u8;
+            carry = t >> 8;
         }
-        let z = Scalar::from_bytes_mod_order(z_bytes);
-        b_coeff -= z * p.s;
-        scalars.push(z);
-        points.push(p.r);
-        scalars.push(z * p.k);
-        points.push(p.a);
+        (carry == 0 && out[31] & 0x80 == 0).then_some(out)
     }
-    if let Some(first) = scalars.first_mut() {
-        *first = b_coeff;
-    }
-    let sum = EdwardsPoint::vartime_multiscalar_mul(scalars.iter(), points.iter());
-    if sum.mul_by_cofactor().is_identity() {
-        Ok(())
-    } else {
-        Err(Error::InvalidSignature)
+
+    /// The table is exactly the set of encodings that decompress to a small-order point: every
+    /// entry does (with both sign bits), and every encoding of each of the 8 small-order points
+    /// (its `y` or `y + p`, either sign bit) that decompresses is in the table.
+    #[test]
+    fn small_order_table_is_exact() {
+        for y in SMALL_ORDER_Y {
+            for sign in [0u8, 0x80] {
+                let mut e = y;
+                e[31] |= sign;
+                let p = CompressedEdwardsY(e).decompress().unwrap();
+                assert!(p.is_small_order());
+                assert!(is_small_order_encoding(&e));
+            }
+        }
+        let mut found: alloc::vec::Vec<[u8; 32]> = alloc::vec::Vec::new();
+        for t in EIGHT_TORSION {
+            let mut y = t.compress().to_bytes();
+            y[31] &= 0x7f;
+            for alias in [Some(y), plus_p(&y)].into_iter().flatten() {
+                for sign in [0u8, 0x80] {
+                    let mut e = alias;
+                    e[31] |= sign;
+                    if let Some(p) = CompressedEdwardsY(e).decompress() {
+                        assert!(p.is_small_order());
+                        assert!(is_small_order_encoding(&e), "{e:02x?}");
+                        found.push(e);
+                    }
+                }
+            }
+        }
+        // Every table entry with both sign bits is some small-order point's encoding.
+        found.sort_unstable();
+        found.dedup();
+        assert_eq!(found.len(), 2 * SMALL_ORDER_Y.len());
+        // A point of large order is not in the table.
+        let b = curve25519_dalek::constants::ED25519_BASEPOINT_COMPRESSED.to_bytes();
+        assert!(!is_small_order_encoding(&b));
     }
 }

@@ -39,9 +39,8 @@ pub use kdf::{
 pub use prng::SeededPrng;
 pub use secret::Secret;
 pub use sign::{
-    BatchVerifier, MAX_CONTENT_PARTS, SIGNATURE_LEN, SignatureKeyPair, SignaturePrivateKey,
-    SignaturePublicKey, sign_with_label, sign_with_label_parts, verify_with_label,
-    verify_with_label_parts,
+    MAX_CONTENT_PARTS, SIGNATURE_LEN, SignatureKeyPair, SignaturePrivateKey, SignaturePublicKey,
+    sign_with_label, sign_with_label_parts, verify_with_label, verify_with_label_parts,
 };
 #[cfg(feature = "suite-1")]
 pub use suite::Mls128Aes;

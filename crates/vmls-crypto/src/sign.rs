@@ -1,5 +1,4 @@
 //! Ed25519 and `SignWithLabel`/`VerifyWithLabel` (RFC 9420 section 5.1.2).
-use alloc::vec::Vec;
 use ed25519_dalek::ed25519::signature::MultipartSigner;
 use ed25519_dalek::{Signature, SigningKey};
 use rand_core::CryptoRng;
@@ -117,8 +116,10 @@ pub fn sign_with_label_parts(
     })
 }
 
-/// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)`, with the cofactored
-/// RFC 8032 equation (see [`crate::ed25519`]).
+/// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 section
+/// 5.1.2), accepting exactly what ed25519-dalek's `VerifyingKey::verify_strict` accepts (see
+/// [`crate::ed25519`] and docs/spec-decisions.md): every member of a group, whatever its
+/// implementation, must reach the same verdict on the same signature.
 pub fn verify_with_label(
     public: &[u8],
     label: &[u8],
@@ -128,72 +129,15 @@ pub fn verify_with_label(
     verify_with_label_parts(public, label, &[content], signature)
 }
 
-/// `VerifyWithLabel` over `parts[0] || parts[1] || ...` (at most [`MAX_CONTENT_PARTS`]).
+/// `VerifyWithLabel` over `parts[0] || parts[1] || ...` (at most [`MAX_CONTENT_PARTS`]), with
+/// the semantics of [`verify_with_label`]; the content is never copied.
 pub fn verify_with_label_parts(
     public: &[u8],
     label: &[u8],
     parts: &[&[u8]],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let prepared = with_sign_content(label, parts, |all| ed25519::prepare(public, all, signature))?;
-    ed25519::verify_prepared(&prepared)
-}
-
-/// Verifies many `VerifyWithLabel` statements at once (a joiner checking every leaf of a
-/// tree). Gives the same answer as verifying each one, at a fraction of the cost; on failure it
-/// does not say which statement failed (verify them one by one to find out).
-#[derive(Default)]
-pub struct BatchVerifier {
-    items: Vec<ed25519::Prepared>,
-}
-
-impl core::fmt::Debug for BatchVerifier {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "BatchVerifier({} signatures)", self.items.len())
-    }
-}
-
-impl BatchVerifier {
-    /// An empty batch.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// An empty batch with room for `n` signatures.
-    pub fn with_capacity(n: usize) -> Self {
-        Self {
-            items: Vec::with_capacity(n),
-        }
-    }
-
-    /// Adds `VerifyWithLabel(public, label, content, signature)`. A malformed key or signature
-    /// fails here already.
-    pub fn push(
-        &mut self,
-        public: &[u8],
-        label: &[u8],
-        content: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        let prepared = with_sign_content(label, &[content], |all| {
-            ed25519::prepare(public, all, signature)
-        })?;
-        self.items.push(prepared);
-        Ok(())
-    }
-
-    /// Number of statements in the batch.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Whether the batch is empty.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Checks every statement: `Ok` only if all of them hold.
-    pub fn verify(&self) -> Result<(), Error> {
-        ed25519::verify_batch(&self.items)
-    }
+    with_sign_content(label, parts, |all| {
+        ed25519::verify_strict(public, all, signature)
+    })
 }

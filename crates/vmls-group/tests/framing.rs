@@ -11,14 +11,15 @@
 
 mod common;
 
-use common::{assert_truncation_and_trailing_rejected, context, rng};
+use common::{assert_truncation_and_trailing_rejected, context, rng, torsion_signature};
 use vmls_codec::{Decode, Encode, VLBytes};
 use vmls_crypto::{CipherSuite, Mls128ChaCha, Secret, SignatureKeyPair};
 use vmls_group::{
     ApplicationSender, AuthenticatedContent, Commit, Content, ContentType, EncodedGroupContext,
-    Error, FramedContent, MLSMessage, MLSMessageBody, PreparedSigner, PrivateMessage,
-    PrivateMessageContent, PrivateMessageView, Proposal, PublicMessage, Remove, Sender, WireFormat,
-    application_message_len, decrypt_application_into, encrypt_application_into,
+    Error, FramedContent, FramedContentTBS, MLSMessage, MLSMessageBody, PreparedSigner,
+    PrivateMessage, PrivateMessageContent, PrivateMessageView, Proposal, PublicMessage, Remove,
+    Sender, WireFormat, application_message_len, decrypt_application_into,
+    encrypt_application_into,
 };
 use vmls_keyschedule::GroupContext;
 use vmls_secret_tree::{KeyNonce, RatchetType, SecretTree};
@@ -111,13 +112,18 @@ impl Setup {
     }
 
     fn private(&self, content: Content, signer: &SignatureKeyPair, padding: usize) -> Vec<u8> {
-        let mut ac = AuthenticatedContent::sign(
+        let ac = AuthenticatedContent::sign(
             WireFormat::PrivateMessage,
             framed(&self.ctx, Sender::Member(MEMBER), content),
             &signer.private,
             Some(&self.ctx),
         )
         .unwrap();
+        self.private_from(ac, padding)
+    }
+
+    /// `ac` (signed or not) protected as a PrivateMessage from `MEMBER`.
+    fn private_from(&self, mut ac: AuthenticatedContent, padding: usize) -> Vec<u8> {
         let kind = if ac.content.content_type() == ContentType::Application {
             RatchetType::Application
         } else {
@@ -358,6 +364,73 @@ fn private_handshake_round_trip_and_rejections() {
             Err(Error::ContentDecryptionFailed)
         );
     }
+}
+
+/// FramedContent signatures with a torsion component in R (the cofactored RFC 8032 equation
+/// holds, ed25519-dalek's `verify_strict` rejects them, see `torsion_signature`) are rejected
+/// in PublicMessage and PrivateMessage, handshake and application, on the general path and on
+/// the application buffer path: vmls accepts what OpenMLS accepts (docs/spec-decisions.md).
+#[test]
+fn torsion_signatures_are_rejected_in_every_framing() {
+    let s = setup();
+    let seed = s.member.private.to_bytes();
+    let torsion_signed = |wire_format: WireFormat, content: Content| {
+        let mut ac = AuthenticatedContent::sign(
+            wire_format,
+            framed(&s.ctx, Sender::Member(MEMBER), content),
+            &s.member.private,
+            Some(&s.ctx),
+        )
+        .unwrap();
+        let tbs = FramedContentTBS::new(wire_format, &ac.content, Some(&s.ctx))
+            .unwrap()
+            .to_bytes()
+            .unwrap();
+        ac.auth.signature.0 = torsion_signature(&seed, b"FramedContentTBS", &tbs);
+        ac
+    };
+    for content in [remove(2), commit()] {
+        let mut ac = torsion_signed(WireFormat::PublicMessage, content);
+        if ac.content.content_type() == ContentType::Commit {
+            ac.auth.confirmation_tag = Some([0x77; 32].into());
+        }
+        let wire =
+            public_wire(PublicMessage::protect(ac, &s.ctx, Some(&s.membership_key)).unwrap());
+        assert_eq!(
+            decode_public(&wire).unprotect(&s.member.public, &s.ctx, Some(&s.membership_key)),
+            Err(Error::InvalidSignature)
+        );
+    }
+    let app = Content::Application(VLBytes::from(&[0x5au8; 40][..]));
+    for content in [commit(), app.clone()] {
+        let wire = s.private_from(torsion_signed(WireFormat::PrivateMessage, content), 0);
+        assert_eq!(
+            s.unprotect_private(&decode_private(&wire)),
+            Err(Error::InvalidSignature)
+        );
+    }
+    // The application buffer path, with the honestly signed message as the control.
+    let open_app = |wire: &[u8]| {
+        let ctx = EncodedGroupContext::new(&s.ctx).unwrap();
+        let mut tree = s.tree();
+        let mut out = vec![0u8; wire.len()];
+        decrypt_application_into::<S, _>(
+            &ctx,
+            &s.sender_data_secret,
+            wire,
+            |sd| {
+                Ok((
+                    tree.take_key(sd.leaf_index, RatchetType::Application, sd.generation)?,
+                    s.member.public,
+                ))
+            },
+            &mut out,
+        )
+        .map(|r| r.generation)
+    };
+    assert_eq!(open_app(&s.private(app.clone(), &s.member, 0)), Ok(0));
+    let wire = s.private_from(torsion_signed(WireFormat::PrivateMessage, app), 0);
+    assert_eq!(open_app(&wire), Err(Error::InvalidSignature));
 }
 
 #[test]

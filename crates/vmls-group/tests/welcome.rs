@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{assert_truncation_and_trailing_rejected, context, joiner, rng};
+use common::{assert_truncation_and_trailing_rejected, context, joiner, rng, torsion_signature};
 use vmls_codec::{Decode, Encode, VLBytes};
 use vmls_crypto::{HpkePrivateKey, Mls128ChaCha, Secret, SignatureKeyPair};
 use vmls_group::extensions::find;
@@ -91,6 +91,41 @@ fn key_package_signature_ref_and_encoding() {
     .to_bytes()
     .unwrap();
     assert_eq!(add, bytes);
+}
+
+/// KeyPackage, its LeafNode, and GroupInfo signed with a torsion component in R (the
+/// cofactored RFC 8032 equation holds, ed25519-dalek's `verify_strict` rejects them, see
+/// `torsion_signature`) are rejected, as OpenMLS rejects them (docs/spec-decisions.md).
+#[test]
+fn torsion_signatures_are_rejected_in_key_packages_and_group_info() {
+    let j = joiner(1);
+    let seed = j.signature.private.to_bytes();
+    let mut kp = j.key_package.clone();
+    let tbs = kp.tbs.to_bytes().unwrap();
+    kp.signature.0 = torsion_signature(&seed, b"KeyPackageTBS", &tbs);
+    assert_eq!(kp.verify_signature(), Err(Error::InvalidSignature));
+
+    let mut leaf = j.key_package.tbs.leaf_node.clone();
+    leaf.verify(None).unwrap();
+    let tbs = vmls_tree::LeafNodeTbs::new(&leaf.content, None)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    leaf.signature.0 = torsion_signature(&seed, b"LeafNodeTBS", &tbs);
+    assert!(matches!(
+        leaf.verify(None),
+        Err(vmls_tree::TreeError::InvalidLeafSignature { .. })
+    ));
+
+    let signer = SignatureKeyPair::generate(&mut rng(2));
+    let mut gi = group_info(&signer, &Secret::from_bytes([3; 32]));
+    gi.verify_signature(&signer.public).unwrap();
+    let tbs = gi.tbs.to_bytes().unwrap();
+    gi.signature.0 = torsion_signature(&signer.private.to_bytes(), b"GroupInfoTBS", &tbs);
+    assert_eq!(
+        gi.verify_signature(&signer.public),
+        Err(Error::InvalidSignature)
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! that need no group state beyond what the caller passes in.
 use alloc::vec::Vec;
 use vmls_codec::{Encode, Error as CodecError, Writer, encode_opaque};
-use vmls_crypto::{BatchVerifier, SignaturePrivateKey, sign_with_label, verify_with_label};
+use vmls_crypto::{SignaturePrivateKey, sign_with_label, verify_with_label};
 
 use crate::error::TreeError;
 use crate::extension::is_default_proposal;
@@ -192,33 +192,6 @@ impl LeafNode {
             }),
             _ => Ok(()),
         }
-    }
-
-    /// Adds this leaf's `VerifyWithLabel(signature_key, "LeafNodeTBS", LeafNodeTBS)` at
-    /// `leaf_index` to `batch` and runs every other check of [`LeafNode::validate`] (a joiner
-    /// checks all leaves' signatures in one batch, see [`crate::RatchetTree::validate_leaves`]).
-    pub fn validate_batched(
-        &self,
-        leaf_index: LeafIndex,
-        params: &LeafValidationParams<'_>,
-        batch: &mut BatchVerifier,
-    ) -> Result<(), TreeError> {
-        let ctx = LeafSigningContext {
-            group_id: params.group_id,
-            leaf_index,
-        };
-        let tbs = LeafNodeTbs::new(&self.content, Some(ctx))?.to_bytes()?;
-        batch
-            .push(
-                &self.content.signature_key.0,
-                LEAF_NODE_TBS_LABEL,
-                &tbs,
-                &self.signature.0,
-            )
-            .map_err(|_| TreeError::InvalidLeafSignature {
-                leaf: Some(leaf_index),
-            })?;
-        self.validate_content(Some(leaf_index), params)
     }
 
     /// The checks of [`LeafNode::validate`] after the signature.

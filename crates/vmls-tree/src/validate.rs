@@ -1,6 +1,5 @@
 //! The tree validation a joiner does (RFC 9420 section 12.4.3.1).
 use alloc::vec::Vec;
-use vmls_crypto::BatchVerifier;
 
 use crate::error::TreeError;
 use crate::leaf::LeafValidationParams;
@@ -28,6 +27,13 @@ impl RatchetTree {
     }
 
     /// Section 7.3 for every leaf, including the credential types in use.
+    ///
+    /// Every leaf signature is verified on its own with `verify_strict` semantics
+    /// ([`vmls_crypto::verify_with_label`]), never in a batch: a batch can only check the
+    /// cofactored equation, which accepts signatures a strict verifier (OpenMLS) rejects, and a
+    /// tree can hold leaves no strict verifier ever checked (the creator's own leaf, leaves added
+    /// while the creator was alone). A vmls joiner would then join a group an OpenMLS joiner of
+    /// the same Welcome refuses (docs/spec-decisions.md, "Ed25519 verification semantics").
     pub fn validate_leaves(&self, params: &LeafValidationParams<'_>) -> Result<(), TreeError> {
         let mut in_use: Vec<u16> = Vec::new();
         for (_, l) in self.members() {
@@ -36,9 +42,8 @@ impl RatchetTree {
                 in_use.push(ct);
             }
         }
-        let mut batch = BatchVerifier::with_capacity(self.n_leaves() as usize);
         for (i, l) in self.members() {
-            l.validate_batched(i, params, &mut batch)?;
+            l.validate(None, Some(i), params)?;
             if let Some(ct) = in_use
                 .iter()
                 .find(|ct| !l.content.capabilities.credentials.contains(ct))
@@ -49,14 +54,7 @@ impl RatchetTree {
                 });
             }
         }
-        if batch.verify().is_ok() {
-            return Ok(());
-        }
-        // The batch says some signature is bad; find which, to report it.
-        for (i, l) in self.members() {
-            l.validate(None, Some(i), params)?;
-        }
-        Err(TreeError::InvalidLeafSignature { leaf: None })
+        Ok(())
     }
 
     /// No two leaves share a signature key and no two nodes an encryption key (sections 7.3,

@@ -517,6 +517,67 @@ fn new_leaf_checks_against_the_tree() {
     );
 }
 
+/// `SignContent` (RFC 9420 section 5.1.2), built by hand.
+fn sign_content(label: &[u8], content: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    vmls_codec::encode_opaque(&mut v, &[b"MLS 1.0 ".as_slice(), label].concat()).unwrap();
+    vmls_codec::encode_opaque(&mut v, content).unwrap();
+    v
+}
+
+/// `SignWithLabel` by the RFC 8032 5.1.6 equations for the key with this seed, except that the
+/// nonce point is `R = [r]B + T` with `T` of order 8.
+fn torsion_signature(seed: &[u8; 32], label: &[u8], content: &[u8]) -> [u8; 64] {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+    let h = Sha512::digest(seed);
+    let mut a_bytes: [u8; 32] = h[..32].try_into().unwrap();
+    a_bytes[0] &= 248;
+    a_bytes[31] &= 127;
+    a_bytes[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a_bytes);
+    let public = (ED25519_BASEPOINT_POINT * a).compress();
+    assert_eq!(
+        public.to_bytes(),
+        ed25519_dalek::SigningKey::from_bytes(seed)
+            .verifying_key()
+            .to_bytes()
+    );
+    let r = Scalar::from_bytes_mod_order_wide(&Sha512::digest(b"torsion nonce").into());
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress();
+    let mut k = Sha512::new();
+    k.update(big_r.as_bytes());
+    k.update(public.as_bytes());
+    k.update(sign_content(label, content));
+    let k = Scalar::from_bytes_mod_order_wide(&k.finalize().into());
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(big_r.as_bytes());
+    sig[32..].copy_from_slice((r + k * a).as_bytes());
+    sig
+}
+
+/// The cofactored RFC 8032 5.1.7 equation `[8][S]B = [8]R + [8][k]A`.
+fn cofactored_holds(key: &ed25519_dalek::VerifyingKey, msg: &[u8], sig: &[u8; 64]) -> bool {
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    use curve25519_dalek::scalar::Scalar;
+    use curve25519_dalek::traits::IsIdentity;
+    use sha2::{Digest, Sha512};
+    let r = CompressedEdwardsY(sig[..32].try_into().unwrap())
+        .decompress()
+        .unwrap();
+    let s = Scalar::from_canonical_bytes(sig[32..].try_into().unwrap()).unwrap();
+    let mut k = Sha512::new();
+    k.update(&sig[..32]);
+    k.update(key.as_bytes());
+    k.update(msg);
+    let k = Scalar::from_bytes_mod_order_wide(&k.finalize().into());
+    (ED25519_BASEPOINT_POINT * s - key.to_edwards() * k - r)
+        .mul_by_cofactor()
+        .is_identity()
+}
+
 /// Joiner validation (RFC 9420 section 12.4.3.1) rejects tampered trees.
 #[test]
 fn joiner_validation_rejects_tampering() {
@@ -574,11 +635,46 @@ fn joiner_validation_rejects_tampering() {
         })
     );
 
-    // A broken S (the point R still decodes): only the batch equation catches it, and the
-    // fallback names the leaf.
+    // A broken S (the point R still decodes): the equation fails and the error names the leaf.
     let mut w = v.clone();
     if let Some(Some(Node::Leaf(l))) = w.get_mut(2) {
         l.signature.0[40] ^= 1;
+    }
+    assert_eq!(
+        rebuild(&w).validate(&p),
+        Err(TreeError::InvalidLeafSignature {
+            leaf: Some(LeafIndex(1))
+        })
+    );
+
+    // Leaf 1 re-signed with a torsion component in R (a malicious member's own leaf): the
+    // cofactored equation holds, so a joiner verifying with it (or in a cofactored batch, as
+    // vmls did) accepted the tree; ed25519-dalek's verify_strict (OpenMLS) rejects it, and so
+    // must the joiner (docs/spec-decisions.md, "Ed25519 verification semantics").
+    let mut w = v.clone();
+    let seed = g.members[&1].sig.private.to_bytes();
+    if let Some(Some(Node::Leaf(l))) = w.get_mut(2) {
+        let tbs = vmls_tree::LeafNodeTbs::new(
+            &l.content,
+            Some(LeafSigningContext {
+                group_id: common::GROUP_ID,
+                leaf_index: LeafIndex(1),
+            }),
+        )
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+        let sig = torsion_signature(&seed, b"LeafNodeTBS", &tbs);
+        let key = ed25519_dalek::VerifyingKey::from_bytes(l.signature_key()).unwrap();
+        let msg = sign_content(b"LeafNodeTBS", &tbs);
+        assert!(cofactored_holds(&key, &msg, &sig));
+        assert!(
+            key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&sig))
+                .is_err()
+        );
+        l.signature.0 = sig;
+    } else {
+        panic!("leaf 1 should be present");
     }
     assert_eq!(
         rebuild(&w).validate(&p),

@@ -108,3 +108,50 @@ pub fn assert_truncation_and_trailing_rejected<T: Decode + Encode + std::fmt::De
     let v = T::decode_exact(bytes).unwrap();
     assert_eq!(v.to_bytes().unwrap(), bytes);
 }
+
+/// `SignWithLabel(key, label, content)` computed by the RFC 8032 5.1.6 equations for the key
+/// with this seed, except that the nonce point is `R = [r]B + T` with `T` of order 8: the
+/// cofactored equation of RFC 8032 5.1.7 holds, ed25519-dalek's `verify_strict` (OpenMLS)
+/// rejects it. Asserts both, so a test using it shows what a strict verifier does.
+pub fn torsion_signature(seed: &[u8; 32], label: &[u8], content: &[u8]) -> [u8; 64] {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::scalar::Scalar;
+    use curve25519_dalek::traits::IsIdentity;
+    use sha2::{Digest, Sha512};
+    let mut msg = Vec::new();
+    vmls_codec::encode_opaque(&mut msg, &[b"MLS 1.0 ".as_slice(), label].concat()).unwrap();
+    vmls_codec::encode_opaque(&mut msg, content).unwrap();
+    let h = Sha512::digest(seed);
+    let mut a_bytes: [u8; 32] = h[..32].try_into().unwrap();
+    a_bytes[0] &= 248;
+    a_bytes[31] &= 127;
+    a_bytes[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a_bytes);
+    let key = ed25519_dalek::SigningKey::from_bytes(seed).verifying_key();
+    assert_eq!(
+        (ED25519_BASEPOINT_POINT * a).compress().to_bytes(),
+        key.to_bytes()
+    );
+    let r = Scalar::from_bytes_mod_order_wide(&Sha512::digest(&msg).into());
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress();
+    let mut k = Sha512::new();
+    k.update(big_r.as_bytes());
+    k.update(key.as_bytes());
+    k.update(&msg);
+    let k = Scalar::from_bytes_mod_order_wide(&k.finalize().into());
+    let s = r + k * a;
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(big_r.as_bytes());
+    sig[32..].copy_from_slice(s.as_bytes());
+    let r_point = big_r.decompress().unwrap();
+    assert!(
+        (ED25519_BASEPOINT_POINT * s - key.to_edwards() * k - r_point)
+            .mul_by_cofactor()
+            .is_identity()
+    );
+    assert!(
+        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&sig))
+            .is_err()
+    );
+    sig
+}
