@@ -1,6 +1,7 @@
 //! The scenario runtime: members of one group, message delivery over wire bytes, agreement
 //! checks, and the recording of messages for the hostile-input run.
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 
 use crate::party::{
     CommitRequest, CommitResult, EXPORTER_LABEL, Feature, HostileTarget, Party, PartyConfig,
@@ -50,6 +51,8 @@ pub struct Ctx<'a> {
     wrap: Wrap<'a>,
     recorder: Option<&'a RefCell<Vec<Recorded>>>,
     seq: Cell<u64>,
+    /// Every message some party was given to process (for the negative controls).
+    pub consumed: RefCell<HashSet<Vec<u8>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -66,6 +69,7 @@ impl<'a> Ctx<'a> {
             wrap,
             recorder,
             seq: Cell::new(0),
+            consumed: RefCell::new(HashSet::new()),
         }
     }
 
@@ -95,6 +99,11 @@ impl<'a> Ctx<'a> {
             name.clone(),
             peers::make(kind, name.as_bytes(), config, seed)?,
         ))
+    }
+
+    /// Notes that a party was given `m` to process, in a step whose failure fails the scenario.
+    pub fn consume(&self, m: &[u8]) {
+        self.consumed.borrow_mut().insert(m.to_vec());
     }
 
     /// Skips unless every implementation of the scenario supports `feature`.
@@ -170,7 +179,8 @@ impl Member {
     }
 }
 
-fn wire_format(m: &[u8]) -> String {
+/// The wire format of an encoded MLSMessage.
+pub fn wire_format(m: &[u8]) -> String {
     match m.get(2..4) {
         Some([0, 1]) => "PublicMessage".into(),
         Some([0, 2]) => "PrivateMessage".into(),
@@ -187,6 +197,8 @@ pub struct Net<'c, 'a> {
     pub ctx: &'c Ctx<'a>,
     /// Everyone who is or was a member.
     pub m: Vec<Member>,
+    /// Wire format every member's commits must have.
+    pub handshake: &'static str,
 }
 
 impl<'c, 'a> Net<'c, 'a> {
@@ -200,6 +212,7 @@ impl<'c, 'a> Net<'c, 'a> {
         Ok(Self {
             ctx,
             m: vec![creator],
+            handshake: "PublicMessage",
         })
     }
 
@@ -213,6 +226,7 @@ impl<'c, 'a> Net<'c, 'a> {
             }
             self.ctx
                 .record(from_kind, &self.m[i], wire_format(msg), msg);
+            self.ctx.consume(msg);
             let r = self.m[i].p.process(msg).map_err(|e| {
                 format!(
                     "{} rejected {} from {}: {e}",
@@ -231,10 +245,21 @@ impl<'c, 'a> Net<'c, 'a> {
 
     /// `by` commits `req`; everyone else processes it; `by` merges. Returns the output.
     pub fn commit(&mut self, by: usize, req: &CommitRequest) -> Res<CommitResult> {
+        for kp in &req.adds {
+            self.ctx.consume(kp);
+        }
         let out = self.m[by]
             .p
             .commit(req)
             .map_err(|e| format!("{} commit: {e}", self.m[by].name))?;
+        if wire_format(&out.commit) != self.handshake {
+            return Err(format!(
+                "{} sent its commit as {}, {} expected",
+                self.m[by].name,
+                wire_format(&out.commit),
+                self.handshake
+            ));
+        }
         let got = self.deliver(by, &out.commit)?;
         for (i, r) in got {
             if !matches!(r, Received::Commit { .. }) {
@@ -267,10 +292,22 @@ impl<'c, 'a> Net<'c, 'a> {
         let mut idx = Vec::new();
         if !joiners.is_empty() {
             let welcome = out.welcome.ok_or("commit with Adds but no Welcome")?;
+            if let Some(t) = &tree {
+                // A Welcome that carried the tree would be longer than the tree itself.
+                if welcome.len() >= t.len() {
+                    return Err(format!(
+                        "{}'s Welcome ({} bytes) seems to carry the tree ({} bytes)",
+                        self.m[by].name,
+                        welcome.len(),
+                        t.len()
+                    ));
+                }
+            }
             let from_kind = self.m[by].p.kind();
             for mut j in joiners {
                 self.ctx
                     .record_welcome(from_kind, &j, &welcome, tree.as_deref());
+                self.ctx.consume(&welcome);
                 j.p.join_welcome(&welcome, tree.as_deref()).map_err(|e| {
                     format!("{} join from {}'s Welcome: {e}", j.name, self.m[by].name)
                 })?;
@@ -331,7 +368,10 @@ impl<'c, 'a> Net<'c, 'a> {
                 ));
             }
             if m.p.member_count()? != n0 {
-                return Err(format!("member count differs: {} vs {}", first.name, m.name));
+                return Err(format!(
+                    "member count differs: {} vs {}",
+                    first.name, m.name
+                ));
             }
         }
         if n0 != active.len() {
@@ -379,6 +419,9 @@ pub fn setup3<'c, 'a>(ctx: &'c Ctx<'a>, config: &PartyConfig) -> Res<Net<'c, 'a>
     let b = ctx.party(B, config)?;
     let c = ctx.party(C, config)?;
     let mut net = Net::create(ctx, a)?;
+    if config.handshake_private {
+        net.handshake = "PrivateMessage";
+    }
     net.add(0, vec![b, c])?;
     Ok(net)
 }

@@ -9,6 +9,7 @@ mod scenarios;
 mod wrappers;
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Instant;
@@ -42,8 +43,18 @@ fn run_one(
     wrap: harness::Wrap<'_>,
     rec: Option<&RefCell<Vec<Recorded>>>,
 ) -> Result<Done, String> {
+    run_one_consumed(s, kinds, wrap, rec).0
+}
+
+/// Runs one scenario; also returns every message a party was given.
+fn run_one_consumed(
+    s: &Scenario,
+    kinds: [&'static str; 3],
+    wrap: harness::Wrap<'_>,
+    rec: Option<&RefCell<Vec<Recorded>>>,
+) -> (Result<Done, String>, HashSet<Vec<u8>>) {
     let ctx = Ctx::new(kinds, s.name, wrap, rec);
-    match catch_unwind(AssertUnwindSafe(|| (s.run)(&ctx))) {
+    let r = match catch_unwind(AssertUnwindSafe(|| (s.run)(&ctx))) {
         Ok(r) => r,
         Err(p) => Err(format!(
             "panic: {}",
@@ -52,7 +63,8 @@ fn run_one(
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default()
         )),
-    }
+    };
+    (r, ctx.consumed.into_inner())
 }
 
 struct Args {
@@ -213,21 +225,33 @@ fn main() {
             c.real_failed,
             t.elapsed().as_secs_f64()
         );
-        println!("  per operator (mutants / accepted):");
+        println!(
+            "  accepted and explained as harmless: {}; accepted and unexplained: {}",
+            c.accepted - c.unexplained(),
+            c.unexplained()
+        );
+        for (why, n) in &c.explained {
+            println!("    {n:7} {why}");
+        }
+        println!("  per operator (mutants / unexplained accepted):");
         for (op, (n, acc)) in &c.per_op {
             println!("    {op:10} {n:8} / {acc}");
         }
-        println!("  per message kind (messages / mutants / accepted):");
+        println!("  per message kind (messages / mutants / unexplained accepted):");
         for (k, (m, n, acc)) in &c.per_kind {
             println!("    {k:50} {m:5} / {n:8} / {acc}");
         }
-        for e in c.accepted_examples.iter().take(if args.verbose { 200 } else { 20 }) {
+        for e in c
+            .accepted_examples
+            .iter()
+            .take(if args.verbose { 200 } else { 20 })
+        {
             println!("  accepted: {e}");
         }
-        if c.panics > 0 || c.state_changed > 0 || c.real_failed > 0 {
+        if c.panics > 0 || c.state_changed > 0 || c.real_failed > 0 || c.unexplained() > 0 {
             problems.push(format!(
-                "hostile input: {} panics, {} state changes, {} real messages failed",
-                c.panics, c.state_changed, c.real_failed
+                "hostile input: {} panics, {} state changes, {} real messages failed, {} unexplained accepted mutants",
+                c.panics, c.state_changed, c.real_failed, c.unexplained()
             ));
         }
     }
@@ -300,22 +324,27 @@ fn negative_controls(scen: &[&Scenario], verbose: bool) -> (usize, Vec<String>) 
             let wrapped = kinds[role];
             for &class in CLASSES {
                 for s in scen {
-                    let count = Rc::new(Cell::new(0));
-                    let cnt = count.clone();
+                    let damaged = Rc::new(RefCell::new(Vec::new()));
+                    let dmg = damaged.clone();
                     let wrap = move |r: usize, p: Box<dyn Party>| -> Box<dyn Party> {
                         if r == role {
                             Box::new(Corrupt {
                                 inner: p,
                                 class,
-                                count: cnt.clone(),
+                                damaged: dmg.clone(),
                             })
                         } else {
                             p
                         }
                     };
                     runs += 1;
-                    let r = run_one(s, kinds, &wrap, None);
-                    let n = count.get();
+                    let (r, consumed) = run_one_consumed(s, kinds, &wrap, None);
+                    // Damaged messages that some party was given in a checked step.
+                    let n = damaged
+                        .borrow()
+                        .iter()
+                        .filter(|m| consumed.contains(*m))
+                        .count();
                     let label = format!(
                         "corrupt {class:?} of role {} ({wrapped}) in {}/{}/{} {}",
                         ["A", "B", "C"][role],
@@ -331,9 +360,7 @@ fn negative_controls(scen: &[&Scenario], verbose: bool) -> (usize, Vec<String>) 
                         (Ok(Done::Pass), n) => {
                             errs.push(format!("{label}: {n} damaged message(s) went unnoticed"))
                         }
-                        (Err(e), _) => {
-                            errs.push(format!("{label}: failed without damage: {e}"))
-                        }
+                        (Err(e), _) => errs.push(format!("{label}: failed without damage: {e}")),
                     }
                     if verbose {
                         println!("  {label}: damaged {n}, result {r:?}");

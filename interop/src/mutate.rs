@@ -53,7 +53,8 @@ pub fn mutants(m: &[u8], other: &[u8]) -> Vec<(usize, Vec<u8>)> {
             let oc = cut.min(other.len());
             let mut v = m[..cut].to_vec();
             v.extend_from_slice(&other[oc..]);
-            if v != m {
+            // A splice that reproduces the other message is that message, not a mutant.
+            if v != m && v != other {
                 out.push((8, v));
             }
         }
@@ -72,6 +73,8 @@ pub struct Counts {
     pub rejected: usize,
     /// Accepted.
     pub accepted: usize,
+    /// Accepted, and the target explained why that is harmless (by reason).
+    pub explained: BTreeMap<String, usize>,
     /// Rejected but the state blob changed.
     pub state_changed: usize,
     /// Panics.
@@ -84,6 +87,13 @@ pub struct Counts {
     pub per_kind: BTreeMap<String, (usize, usize, usize)>,
     /// Examples of accepted mutants: (message kind, sender, operator, position/len info).
     pub accepted_examples: Vec<String>,
+}
+
+impl Counts {
+    /// Accepted and not explained.
+    pub fn unexplained(&self) -> usize {
+        self.accepted - self.explained.values().sum::<usize>()
+    }
 }
 
 /// Picks the messages to mutate: all of them, or (`sample`) the first of each (scenario,
@@ -120,6 +130,12 @@ pub fn run(mut recorded: Vec<Recorded>) -> Counts {
                 MutantOutcome::Rejected => c.rejected += 1,
                 MutantOutcome::Accepted => {
                     c.accepted += 1;
+                    if let Some(why) = r.target.explain_accepted(&r.message, &m) {
+                        *c.explained
+                            .entry(format!("{} from {}: {why}", r.what, r.from))
+                            .or_default() += 1;
+                        continue;
+                    }
                     po.1 += 1;
                     c.per_kind.entry(kind.clone()).or_default().2 += 1;
                     if c.accepted_examples.len() < 200 {

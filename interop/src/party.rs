@@ -135,6 +135,11 @@ pub trait HostileTarget {
     fn try_mutant(&mut self, bytes: &[u8]) -> MutantOutcome;
     /// Processes the real message (after all mutants); `Ok` if it still works.
     fn try_real(&mut self, bytes: &[u8]) -> Res<()>;
+    /// Why an accepted mutant is harmless, if the target can tell (e.g. it changed only a part
+    /// of the message addressed to someone else).
+    fn explain_accepted(&self, _original: &[u8], _mutant: &[u8]) -> Option<String> {
+        None
+    }
 }
 
 /// One MLS client (one identity, at most one group) of one implementation.

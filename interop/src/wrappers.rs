@@ -1,10 +1,8 @@
 //! Negative controls: adapters that misbehave on purpose. The suite must notice them.
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::party::{
-    CommitRequest, CommitResult, Feature, HostileTarget, Party, Received, Res,
-};
+use crate::party::{CommitRequest, CommitResult, Feature, HostileTarget, Party, Received, Res};
 
 /// Which outgoing messages [`Corrupt`] damages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,14 +32,14 @@ pub const CLASSES: &[Class] = &[
 ];
 
 /// Flips the low bit of the last byte of every outgoing message of one class (the last byte
-/// is always inside a signature, MAC or AEAD tag) and counts how many it damaged.
+/// is always inside a signature, MAC or AEAD tag) and keeps the damaged messages.
 pub struct Corrupt {
     /// The real party.
     pub inner: Box<dyn Party>,
     /// What to damage.
     pub class: Class,
     /// Messages damaged so far.
-    pub count: Rc<Cell<usize>>,
+    pub damaged: Rc<RefCell<Vec<Vec<u8>>>>,
 }
 
 impl Corrupt {
@@ -49,8 +47,8 @@ impl Corrupt {
         if class == self.class {
             if let Some(b) = m.last_mut() {
                 *b ^= 1;
-                self.count.set(self.count.get() + 1);
             }
+            self.damaged.borrow_mut().push(m.clone());
         }
         m
     }

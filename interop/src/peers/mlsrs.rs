@@ -106,7 +106,12 @@ pub fn new_party(identity: &[u8], config: &PartyConfig) -> Res<Box<dyn Party>> {
         .identity_provider(BasicIdentityProvider)
         .crypto_provider(crypto)
         .mls_rules(rules)
-        .extension_types(config.extension_types.iter().map(|&t| ExtensionType::new(t)))
+        .extension_types(
+            config
+                .extension_types
+                .iter()
+                .map(|&t| ExtensionType::new(t)),
+        )
         .signing_identity(signing_identity, secret, SUITE)
         .build();
     Ok(Box::new(MlsRsParty {

@@ -103,12 +103,7 @@ impl Party for OpenMlsParty {
     fn key_package(&mut self) -> Res<Vec<u8>> {
         let bundle = KeyPackage::builder()
             .leaf_node_capabilities(self.capabilities())
-            .build(
-                SUITE,
-                &self.provider,
-                &self.signer,
-                self.credential.clone(),
-            )
+            .build(SUITE, &self.provider, &self.signer, self.credential.clone())
             .map_err(err)?;
         Self::out(MlsMessageOut::from(bundle.key_package().clone()))
     }

@@ -79,6 +79,15 @@ impl VmlsParty {
         }
     }
 
+    /// The group with its clock set to now (the library has no clock of its own).
+    fn clocked(&mut self) -> Res<&mut Group> {
+        self.now = crate::now();
+        let config = self.group_config();
+        let g = self.group.as_mut().ok_or("no group")?;
+        g.set_config(config);
+        Ok(g)
+    }
+
     fn g(&self) -> Res<&Group> {
         self.group.as_ref().ok_or_else(|| "no group".to_string())
     }
@@ -129,6 +138,7 @@ impl Party for VmlsParty {
     }
 
     fn join_welcome(&mut self, welcome: &[u8], tree: Option<&[u8]>) -> Res<()> {
+        self.now = crate::now();
         let mut last = String::from("no KeyPackage");
         for i in 0..self.key_packages.len() {
             let (kp, private) = &self.key_packages[i];
@@ -152,6 +162,7 @@ impl Party for VmlsParty {
     }
 
     fn join_external(&mut self, group_info: &[u8], resync_leaf: Option<u32>) -> Res<Vec<u8>> {
+        self.now = crate::now();
         let params = self.params();
         let options = ExternalJoinOptions {
             resync_leaf,
@@ -222,6 +233,7 @@ impl Party for VmlsParty {
             ratchet_tree_in_welcome: req.tree_in_welcome,
             ..CommitOptions::default()
         };
+        self.clocked()?;
         let rng = &mut self.rng;
         let g = self.group.as_mut().ok_or("no group")?;
         let out = g.commit(&options, rng).map_err(err)?;
@@ -237,6 +249,7 @@ impl Party for VmlsParty {
 
     fn propose_add(&mut self, key_package: &[u8]) -> Res<Vec<u8>> {
         let kp = Self::decode_key_package(key_package)?;
+        self.clocked()?;
         let rng = &mut self.rng;
         let g = self.group.as_mut().ok_or("no group")?;
         Ok(g.propose_add(kp, rng).map_err(err)?.0)
@@ -255,7 +268,7 @@ impl Party for VmlsParty {
     }
 
     fn process(&mut self, message: &[u8]) -> Res<Received> {
-        match self.gm()?.process_message(message).map_err(err)? {
+        match self.clocked()?.process_message(message).map_err(err)? {
             ProcessedMessage::Application { data, .. } => Ok(Received::Application(data)),
             ProcessedMessage::Proposal { .. } => Ok(Received::Proposal),
             ProcessedMessage::Commit(s) => Ok(Received::Commit {
@@ -268,7 +281,9 @@ impl Party for VmlsParty {
         let rng = &mut self.rng;
         let g = self.group.as_mut().ok_or("no group")?;
         let mut out = vec![0u8; g.application_message_len(0, data.len())];
-        let n = g.encrypt_application(b"", data, rng, &mut out).map_err(err)?;
+        let n = g
+            .encrypt_application(b"", data, rng, &mut out)
+            .map_err(err)?;
         out.truncate(n);
         Ok(out)
     }
@@ -306,7 +321,13 @@ impl Party for VmlsParty {
     }
 
     fn hostile_target(&self) -> Option<Box<dyn HostileTarget>> {
-        let blob = self.group.as_ref()?.to_bytes().ok()?;
+        // Captured as `process` will run it: with the clock set to now.
+        let mut g = self.group.as_ref()?.clone();
+        g.set_config(GroupConfig {
+            current_time: Some(crate::now()),
+            ..*g.config()
+        });
+        let blob = g.to_bytes().ok()?;
         Some(Box::new(VmlsMessageTarget { blob, group: None }))
     }
 
@@ -409,5 +430,42 @@ impl HostileTarget for VmlsWelcomeTarget {
 
     fn try_real(&mut self, bytes: &[u8]) -> Res<()> {
         self.join(bytes).map(|_| ()).map_err(err)
+    }
+
+    /// A Welcome carries one EncryptedGroupSecrets per joiner and nothing authenticates the
+    /// entries of the others to this joiner: a change there cannot reach it.
+    fn explain_accepted(&self, original: &[u8], mutant: &[u8]) -> Option<String> {
+        let MLSMessageBody::Welcome(w) = MLSMessage::decode_exact(original).ok()?.body else {
+            return None;
+        };
+        let mine: Vec<_> = self
+            .key_packages
+            .iter()
+            .filter_map(|(kp, _)| kp.make_ref().ok())
+            .collect();
+        let total: usize = w.secrets.iter().map(|e| e.encoded_len()).sum();
+        let mut at = 4 + 2 + vmls::codec::varint_len(total);
+        let mut ranges = Vec::new();
+        for e in &w.secrets {
+            let len = e.encoded_len();
+            if !mine.contains(&e.new_member) {
+                ranges.push(at..at + len);
+            }
+            at += len;
+        }
+        let first = original.iter().zip(mutant).position(|(a, b)| a != b)?;
+        let last_from_end = original
+            .iter()
+            .rev()
+            .zip(mutant.iter().rev())
+            .position(|(a, b)| a != b)?;
+        let last = original.len() - 1 - last_from_end;
+        if original.len() != mutant.len() {
+            return None;
+        }
+        ranges
+            .iter()
+            .any(|r| r.contains(&first) && r.contains(&last))
+            .then(|| "inside another joiner's EncryptedGroupSecrets".to_string())
     }
 }

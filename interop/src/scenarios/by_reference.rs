@@ -22,6 +22,7 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
     // A proposes adding D; B commits it.
     let mut d = ctx.extra(ctx.kinds[2], "D", &cfg)?;
     let kp = d.p.key_package()?;
+    ctx.consume(&kp);
     let prop = net.m[0]
         .p
         .propose_add(&kp)

@@ -13,12 +13,15 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
     let cfg = PartyConfig::default();
     let mut net = Net::create(ctx, ctx.party(A, &cfg)?)?;
     net.add(0, vec![ctx.party(C, &cfg)?])?;
-    let gi = net.m[0].p.group_info().map_err(|e| format!("A group info: {e}"))?;
-    let mut b = ctx.party(B, &cfg)?;
-    let commit = b
+    let gi = net.m[0]
         .p
-        .join_external(&gi, None)
-        .map_err(|e| format!("{} external join: {e}", b.name))?;
+        .group_info()
+        .map_err(|e| format!("A group info: {e}"))?;
+    ctx.consume(&gi);
+    let mut b = ctx.party(B, &cfg)?;
+    let commit =
+        b.p.join_external(&gi, None)
+            .map_err(|e| format!("{} external join: {e}", b.name))?;
     b.active = true;
     net.m.push(b);
     let joiner = net.m.len() - 1;

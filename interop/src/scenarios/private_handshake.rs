@@ -1,6 +1,6 @@
 //! Handshake messages (proposals, commits) as PrivateMessage.
 use super::Scenario;
-use crate::harness::{B, C, Ctx, Done, setup3};
+use crate::harness::{B, C, Ctx, Done, setup3, wire_format};
 use crate::party::{CommitRequest, Feature, PartyConfig};
 
 pub const SCENARIO: Scenario = Scenario {
@@ -26,6 +26,13 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
     let added = net.add(B, vec![d])?;
     let leaf = net.leaf(added[0])?;
     let prop = net.m[C].p.propose_remove(leaf)?;
+    if wire_format(&prop) != "PrivateMessage" {
+        return Err(format!(
+            "{}'s proposal is a {}",
+            net.m[C].name,
+            wire_format(&prop)
+        ));
+    }
     net.deliver(C, &prop)?;
     net.commit_agree(
         0,

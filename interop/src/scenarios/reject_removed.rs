@@ -19,7 +19,10 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
             .map_err(|e| format!("{} commit: {e}", net.m[by].name))?;
         let got = net.deliver(by, &out.commit)?;
         net.m[by].p.merge_pending_commit()?;
-        let seen = got.iter().find(|(i, _)| *i == victim).map(|(_, r)| r.clone());
+        let seen = got
+            .iter()
+            .find(|(i, _)| *i == victim)
+            .map(|(_, r)| r.clone());
         if seen != Some(Received::Commit { self_removed: true }) {
             return Err(format!(
                 "{} processed its removal as {seen:?}",
@@ -32,6 +35,7 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
     let d = ctx.extra(ctx.kinds[1], "D", &PartyConfig::default())?;
     let added = net.add(2, vec![d])?;
     let msg = net.m[2].p.send_application(b"after removals")?;
+    ctx.consume(&msg);
     let got = net.m[added[0]].p.process(&msg)?;
     if got != Received::Application(b"after removals".to_vec()) {
         return Err(format!("D got {got:?}"));

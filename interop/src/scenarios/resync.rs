@@ -15,7 +15,11 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
     let old_leaf = net.leaf(B)?;
     net.m[B].p.forget_group();
     net.m[B].active = false;
-    let gi = net.m[2].p.group_info().map_err(|e| format!("C group info: {e}"))?;
+    let gi = net.m[2]
+        .p
+        .group_info()
+        .map_err(|e| format!("C group info: {e}"))?;
+    ctx.consume(&gi);
     let commit = net.m[B]
         .p
         .join_external(&gi, Some(old_leaf))
