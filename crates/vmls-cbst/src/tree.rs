@@ -263,8 +263,12 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
                 self.evict_one();
             }
         }
-        // The node table grows by doubling (amortized: one allocation per doubling, bounded by
-        // max_nodes); the message path allocates nothing while it has room.
+        // The node table takes its whole budget at the first use of the epoch, so the message
+        // path allocates at most once per epoch (and a tree never used costs one node).
+        let want = max.saturating_sub(self.nodes.len());
+        if self.nodes.capacity() < max {
+            self.nodes.reserve_exact(want);
+        }
         for n in siblings {
             let at = self.nodes.partition_point(|m| m.prefix < n.prefix);
             self.nodes.insert(at, n);

@@ -20,7 +20,6 @@ use vmls_crypto::{CipherSuite, NH, Secret};
 use vmls_keyschedule::EpochSecrets;
 
 use super::error::GroupError;
-use super::proposals::required_capabilities;
 use super::{Group, check_size};
 use crate::framing::cbam::{
     CBAMSender, CbamMessageView, CbamSenderKeys, cbam_message_len, cbam_plaintext_len,
@@ -134,10 +133,24 @@ impl<S: CipherSuite> Group<S> {
     /// Whether this group uses CBAM: its `required_capabilities` lists
     /// [`CBAM_EXTENSION_TYPE`].
     pub fn cbam_enabled(&self) -> bool {
-        required_capabilities(&self.epoch.context.extensions)
-            .ok()
-            .flatten()
-            .is_some_and(|r| r.extension_types.contains(&CBAM_EXTENSION_TYPE))
+        // Read in place (no allocation: this runs on every CBAM sent): the first field of
+        // `RequiredCapabilities` is `ExtensionType extension_types<V>`.
+        self.epoch
+            .context
+            .extensions
+            .iter()
+            .filter(|e| e.extension_type == vmls_tree::extension_type::REQUIRED_CAPABILITIES)
+            .any(|e| {
+                let mut r = Reader::new(&e.extension_data);
+                r.read_vec_body().is_ok_and(|mut types| {
+                    while let Ok(t) = u16::decode(&mut types) {
+                        if t == CBAM_EXTENSION_TYPE {
+                            return true;
+                        }
+                    }
+                    false
+                })
+            })
     }
 
     /// Length of the CBAM [`Group::encrypt_cbam`] writes (padding included).
