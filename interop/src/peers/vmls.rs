@@ -269,7 +269,9 @@ impl Party for VmlsParty {
 
     fn process(&mut self, message: &[u8]) -> Res<Received> {
         match self.clocked()?.process_message(message).map_err(err)? {
-            ProcessedMessage::Application { data, .. } => Ok(Received::Application(data)),
+            ProcessedMessage::Application { data, .. } | ProcessedMessage::Cbam { data, .. } => {
+                Ok(Received::Application(data))
+            }
             ProcessedMessage::Proposal { .. } => Ok(Received::Proposal),
             ProcessedMessage::Commit(s) => Ok(Received::Commit {
                 self_removed: s.self_removed,
