@@ -148,6 +148,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub use vmls_cbst as cbst;
 pub use vmls_codec as codec;
 pub use vmls_crypto as crypto;
 pub use vmls_group as group;
@@ -155,15 +156,16 @@ pub use vmls_keyschedule as keyschedule;
 pub use vmls_secret_tree as secret_tree;
 pub use vmls_tree as tree;
 
+pub use vmls_cbst::{ChallengeLevel, GroupChallengeContext};
 #[cfg(feature = "suite-1")]
 pub use vmls_crypto::Mls128Aes;
 pub use vmls_crypto::{CipherSuite, CryptoRng, Mls128ChaCha, SeededPrng, SignatureKeyPair};
 pub use vmls_group::group::{
-    CommitOptions, CommitOutput, CommitSummary, DefaultProposalPolicy, DroppedProposal,
-    ExternalJoinOptions, ExternalProposer, Group, GroupConfig, GroupError, GroupStatus,
-    KeyPackageParams, KeyPackagePrivate, LinkError, NewLeaf, NewLeafSource, ProcessedMessage,
-    ProposalPolicy, PskStore, RejectExternalProposals, StagedMessage, StagedWelcome,
-    create_key_package, validate_key_package,
+    CBAM_EXTENSION_TYPE, CommitOptions, CommitOutput, CommitSummary, DefaultProposalPolicy,
+    DroppedProposal, ExternalJoinOptions, ExternalProposer, Group, GroupConfig, GroupError,
+    GroupStatus, KeyPackageParams, KeyPackagePrivate, LinkError, NewLeaf, NewLeafSource,
+    ProcessedMessage, ProposalPolicy, PskStore, ReceivedCbam, RejectExternalProposals,
+    StagedMessage, StagedWelcome, create_key_package, validate_key_package,
 };
 pub use vmls_group::{Add, KeyPackage, Proposal, Remove};
 pub use vmls_tree::{Credential, Lifetime};

@@ -213,6 +213,55 @@ impl<S: CipherSuite> Group<S> {
         rng: &mut R,
         out: &mut [u8],
     ) -> Result<usize, GroupError> {
+        self.encrypt_cbam_inner(
+            None,
+            subgroup_context,
+            application_context,
+            authenticated_data,
+            data,
+            rng,
+            out,
+        )
+    }
+
+    /// [`Group::encrypt_cbam_as`] with the generation counter kept by the caller: for an
+    /// emulator sending as a virtual client, whose counter belongs to the emulator (draft 5.5.1:
+    /// "each sending client"), so that the virtual client's state stays identical on every
+    /// emulator. Uses `*generation` (and the following ones if a challenge must be redrawn) and
+    /// advances it; the group's own counter is not touched.
+    #[allow(clippy::too_many_arguments)]
+    pub fn encrypt_cbam_with_generation<R: CryptoRng + ?Sized>(
+        &mut self,
+        generation: &mut u64,
+        subgroup_context: Option<&GroupChallengeContext>,
+        application_context: &[u8],
+        authenticated_data: &[u8],
+        data: &[u8],
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<usize, GroupError> {
+        self.encrypt_cbam_inner(
+            Some(generation),
+            subgroup_context,
+            application_context,
+            authenticated_data,
+            data,
+            rng,
+            out,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn encrypt_cbam_inner<R: CryptoRng + ?Sized>(
+        &mut self,
+        mut external_generation: Option<&mut u64>,
+        subgroup_context: Option<&GroupChallengeContext>,
+        application_context: &[u8],
+        authenticated_data: &[u8],
+        data: &[u8],
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<usize, GroupError> {
         self.require_active()?;
         if !self.cbam_enabled() {
             return Err(GroupError::CbamNotEnabled);
@@ -238,8 +287,13 @@ impl<S: CipherSuite> Group<S> {
         };
         let mut attempts = 0;
         let (challenge, key) = loop {
-            let generation = u32::try_from(self.epoch.cbam.next_generation)
-                .map_err(|_| GroupError::CbamGenerationsExhausted)?;
+            let counter = match external_generation.as_deref_mut() {
+                Some(g) => g,
+                None => &mut self.epoch.cbam.next_generation,
+            };
+            let generation =
+                u32::try_from(*counter).map_err(|_| GroupError::CbamGenerationsExhausted)?;
+            *counter += 1;
             let mut seed = zeroize::Zeroizing::new([0u8; NH]);
             rng.fill_bytes(seed.as_mut());
             let challenge = derive_challenge(
@@ -250,7 +304,6 @@ impl<S: CipherSuite> Group<S> {
                     application_context,
                 },
             )?;
-            self.epoch.cbam.next_generation += 1;
             match self.epoch.cbam.cbst.derive(&challenge) {
                 Ok(key) => break (challenge, key),
                 Err(vmls_cbst::CbstError::ChallengeUnavailable)
