@@ -30,5 +30,5 @@ pub use challenge::{
 pub use error::CbstError;
 pub use tree::{
     CHALLENGE_LEN, CbstConfig, CbstKey, ChallengeSecretTree, DEFAULT_MAX_NODES,
-    DEFAULT_PRUNE_DEPTH, MAX_PRUNE_DEPTH, NODE_BYTES,
+    DEFAULT_PRUNE_DEPTH, MAX_PRUNE_DEPTH, NODE_BYTES, PuncturePlan,
 };

@@ -48,6 +48,10 @@ pub const DEFAULT_PRUNE_DEPTH: u8 = 32;
 /// Default `max_nodes`: 2048 frontier nodes, [`NODE_BYTES`] each (96 KiB).
 pub const DEFAULT_MAX_NODES: u32 = 2048;
 
+/// Nodes reserved at once when the table first grows (192 KiB): budgets up to this size are
+/// allocated once per epoch.
+const RESERVE_NODES: usize = 4096;
+
 /// Bytes one frontier node takes in memory (prefix, depth, secret, padding).
 pub const NODE_BYTES: usize = core::mem::size_of::<Node>();
 
@@ -134,6 +138,22 @@ impl<S: CipherSuite> core::fmt::Debug for CbstKey<S> {
     }
 }
 
+/// A puncture computed by [`ChallengeSecretTree::open`], applied by
+/// [`ChallengeSecretTree::apply`]: the siblings of the challenge's path (zeroized on drop if
+/// never applied).
+pub struct PuncturePlan {
+    challenge: [u8; CHALLENGE_LEN],
+    node_prefix: u64,
+    node_depth: u8,
+    siblings: heapless::Vec<Node, 64>,
+}
+
+impl core::fmt::Debug for PuncturePlan {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PuncturePlan(***)")
+    }
+}
+
 /// The first 64 bits of a challenge.
 fn head(c: &[u8; CHALLENGE_LEN]) -> u64 {
     let mut b = [0u8; 8];
@@ -191,16 +211,19 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
         self.nodes.get(i).filter(|n| n.contains(h)).map(|_| i)
     }
 
-    /// `aead_key[C]` and `aead_nonce[C]` without changing the tree (a receiver checks the
-    /// message first and punctures with [`Self::puncture`] only after it verified).
+    /// `aead_key[C]` and `aead_nonce[C]` without changing the tree.
     pub fn key_for(&self, challenge: &[u8]) -> Result<CbstKey<S>, CbstError> {
         let c = as_challenge(challenge)?;
         let node = self
             .find(c)
             .and_then(|i| self.nodes.get(i))
             .ok_or(CbstError::ChallengeUnavailable)?;
-        let mut s = *node.secret.as_bytes();
-        for i in usize::from(node.depth)..CHALLENGE_LEN * 8 {
+        Ok(Self::leaf_key(*node.secret.as_bytes(), node.depth, c))
+    }
+
+    /// Walks from `secret` at `depth` down to the leaf `c` and derives its key and nonce.
+    fn leaf_key(mut s: [u8; NH], depth: u8, c: &[u8; CHALLENGE_LEN]) -> CbstKey<S> {
+        for i in usize::from(depth)..CHALLENGE_LEN * 8 {
             let next = hmac_label::child(&s, bit(c, i));
             s.zeroize();
             s = next;
@@ -212,22 +235,17 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
         };
         hmac_label::key_and_nonce(&s, S::AEAD_KEY_LEN, &mut out.key, &mut out.nonce);
         s.zeroize();
-        Ok(out)
+        out
     }
 
-    /// Deletes the key of `challenge` (with the whole subtree of its first `prune_depth` bits)
-    /// and every secret on its path, keeping only the siblings of the path. Fails, changing
-    /// nothing, if the challenge is no longer available.
-    pub fn puncture(&mut self, challenge: &[u8]) -> Result<(), CbstError> {
-        let c = as_challenge(challenge)?;
-        let i = self.find(c).ok_or(CbstError::ChallengeUnavailable)?;
-        let d = self.config.prune_depth;
-        let node = self.nodes.remove(i);
+    /// The siblings of `c`'s path from frontier node `node` down to `prune_depth`, and the
+    /// secret on the path at that depth.
+    fn plan_from(&self, node: &Node, c: &[u8; CHALLENGE_LEN]) -> (PuncturePlan, [u8; NH]) {
         // At most 64 siblings (prune_depth <= 64): on the stack, no allocation.
         let mut siblings: heapless::Vec<Node, 64> = heapless::Vec::new();
         let mut s = *node.secret.as_bytes();
         let mut prefix = node.prefix;
-        for depth in node.depth..d {
+        for depth in node.depth..self.config.prune_depth {
             let (l, r) = hmac_label::children(&s);
             s.zeroize();
             let b = bit(c, usize::from(depth));
@@ -245,14 +263,78 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
             }
             s = on;
         }
+        (
+            PuncturePlan {
+                challenge: *c,
+                node_prefix: node.prefix,
+                node_depth: node.depth,
+                siblings,
+            },
+            s,
+        )
+    }
+
+    /// The key of `challenge` and the puncture to apply once the message it protects has been
+    /// verified ([`Self::apply`]), in one walk of the tree: the receiver's operation. Changes
+    /// nothing.
+    pub fn open(&self, challenge: &[u8]) -> Result<(CbstKey<S>, PuncturePlan), CbstError> {
+        let c = as_challenge(challenge)?;
+        let node = self
+            .find(c)
+            .and_then(|i| self.nodes.get(i))
+            .ok_or(CbstError::ChallengeUnavailable)?;
+        let (plan, s) = self.plan_from(node, c);
+        let depth = self.config.prune_depth.max(node.depth);
+        Ok((Self::leaf_key(s, depth, c), plan))
+    }
+
+    /// Deletes the key of `challenge` (with the whole subtree of its first `prune_depth` bits)
+    /// and every secret on its path, keeping only the siblings of the path. Fails, changing
+    /// nothing, if the challenge is no longer available.
+    pub fn puncture(&mut self, challenge: &[u8]) -> Result<(), CbstError> {
+        let c = as_challenge(challenge)?;
+        let node = self
+            .find(c)
+            .and_then(|i| self.nodes.get(i))
+            .ok_or(CbstError::ChallengeUnavailable)?;
+        let (plan, mut s) = self.plan_from(node, c);
         s.zeroize();
+        self.apply(plan)
+    }
+
+    /// [`Self::open`] then [`Self::apply`]: the sender's operation.
+    pub fn derive(&mut self, challenge: &[u8]) -> Result<CbstKey<S>, CbstError> {
+        let (key, plan) = self.open(challenge)?;
+        self.apply(plan)?;
+        Ok(key)
+    }
+
+    /// Applies a puncture made by [`Self::open`] on this tree. Fails, changing nothing, if the
+    /// tree changed in between so that the plan no longer fits (its node is gone).
+    pub fn apply(&mut self, plan: PuncturePlan) -> Result<(), CbstError> {
+        let PuncturePlan {
+            challenge: c,
+            node_prefix,
+            node_depth,
+            mut siblings,
+        } = plan;
+        let fits = |t: &Self| {
+            t.find(&c)
+                .and_then(|i| t.nodes.get(i).map(|n| (i, n)))
+                .filter(|(_, n)| n.prefix == node_prefix && n.depth == node_depth)
+                .map(|(i, _)| i)
+        };
+        fits(self).ok_or(CbstError::ChallengeUnavailable)?;
+        let d = self.config.prune_depth;
         // The deleted D-bit subtree beyond the used challenge itself.
         self.pruned = self.pruned.saturating_add(measure(d).saturating_sub(1));
         self.used = self.used.saturating_add(1);
-        // Over the budget, the deepest nodes go first; the new siblings are usually the
-        // deepest (the last one is at depth D), so they are dropped before insertion.
+        // The used node is replaced by the siblings. Over the budget, the deepest nodes go
+        // first; the new siblings are usually the deepest (the last one is at depth D), so they
+        // are dropped before insertion. The used node is shallower than every sibling, so it
+        // is never the one evicted.
         let max = self.config.max_nodes as usize;
-        while self.nodes.len() + siblings.len() > max {
+        while self.nodes.len().saturating_sub(1) + siblings.len() > max {
             let deepest_new = siblings.last().map_or(0, |n| n.depth);
             let deepest_old = self.deepest().map_or(0, |(_, d)| d);
             if deepest_new >= deepest_old && deepest_new > 0 {
@@ -263,16 +345,23 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
                 self.evict_one();
             }
         }
-        // The node table takes its whole budget at the first use of the epoch, so the message
-        // path allocates at most once per epoch (and a tree never used costs one node).
-        let want = max.saturating_sub(self.nodes.len());
-        if self.nodes.capacity() < max {
-            self.nodes.reserve_exact(want);
+        // The node table takes its whole budget (up to RESERVE_NODES) at the first use of the
+        // epoch, so with a budget up to that size the message path allocates at most once per
+        // epoch (and a tree never used costs one node); larger budgets grow by doubling.
+        let needed = self.nodes.len() + siblings.len();
+        if self.nodes.capacity() < needed {
+            let target = max
+                .min(RESERVE_NODES)
+                .max(needed.saturating_mul(2))
+                .min(max);
+            self.nodes
+                .reserve_exact(target.saturating_sub(self.nodes.len()));
         }
-        for n in siblings {
-            let at = self.nodes.partition_point(|m| m.prefix < n.prefix);
-            self.nodes.insert(at, n);
-        }
+        // The siblings partition the used node's subtree (minus the deleted prefix), so they
+        // take its place in the sorted table: one move of the tail, whatever the table size.
+        siblings.sort_unstable_by_key(|n| n.prefix);
+        let at = fits(self).ok_or(CbstError::ChallengeUnavailable)?;
+        self.nodes.splice(at..=at, siblings);
         Ok(())
     }
 
@@ -292,11 +381,11 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
         }
     }
 
-    /// [`Self::key_for`] then [`Self::puncture`]: the sender's operation.
-    pub fn derive(&mut self, challenge: &[u8]) -> Result<CbstKey<S>, CbstError> {
-        let key = self.key_for(challenge)?;
-        self.puncture(challenge)?;
-        Ok(key)
+    /// Reserves room for `additional` more nodes (capped by the budget), so that the next
+    /// punctures do not allocate.
+    pub fn reserve(&mut self, additional: usize) {
+        let room = (self.config.max_nodes as usize).saturating_sub(self.nodes.len());
+        self.nodes.reserve_exact(additional.min(room));
     }
 
     /// Number of stored secrets.

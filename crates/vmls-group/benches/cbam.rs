@@ -108,10 +108,11 @@ fn bench(c: &mut Criterion) {
                     )
                 },
             );
-            // One message from a fresh sender state per iteration, read by a fresh receiver.
-            let mut a = alice.clone();
+            // Messages from fresh copies of the sender (generation 0 each, as a receiver in
+            // step with the sender sees them), each read by a fresh copy of the receiver.
             let msgs: Vec<Vec<u8>> = (0..64)
                 .map(|_| {
+                    let mut a = alice.clone();
                     let mut out = vec![0u8; len];
                     let n = if cbam {
                         a.encrypt_cbam(b"", &data, &mut rng, &mut out).unwrap()

@@ -13,7 +13,7 @@
 use rand_core::CryptoRng;
 use vmls_cbst::{
     CbstConfig, ChallengeContext, ChallengeLevel, ChallengeSecretTree, GroupChallengeContext,
-    derive_challenge,
+    PuncturePlan, derive_challenge,
 };
 use vmls_codec::{Decode, Encode, Error as CodecError, Reader, Writer};
 use vmls_crypto::{CipherSuite, NH, Secret};
@@ -344,8 +344,8 @@ impl<S: CipherSuite> Group<S> {
         message: &'m [u8],
         out: &mut [u8],
     ) -> Result<ReceivedCbam<'m>, GroupError> {
-        let (received, source) = self.open_cbam(message, out)?;
-        self.puncture_cbam(source, &received.challenge)?;
+        let (received, source, plan) = self.open_cbam(message, out)?;
+        self.puncture_cbam(source, plan)?;
         Ok(received)
     }
 
@@ -354,7 +354,7 @@ impl<S: CipherSuite> Group<S> {
         &self,
         message: &'m [u8],
         out: &mut [u8],
-    ) -> Result<(ReceivedCbam<'m>, CbamSource), GroupError> {
+    ) -> Result<(ReceivedCbam<'m>, CbamSource, PuncturePlan), GroupError> {
         check_size(&self.config, message.len())?;
         let view = CbamMessageView::parse(message)?;
         if view.group_id() != self.group_id() {
@@ -368,7 +368,7 @@ impl<S: CipherSuite> Group<S> {
             let sender = view.decrypt_sender::<S>(&e.cbam.sender_data_secret)?;
             let leaf = sender.sender_index;
             let sig = e.member_signature_key(leaf)?;
-            let key = e.cbam.cbst.key_for(&sender.challenge)?;
+            let (key, plan) = e.cbam.cbst.open(&sender.challenge)?;
             let len = view.decrypt_into::<S>(
                 &sender,
                 key.key(),
@@ -386,6 +386,7 @@ impl<S: CipherSuite> Group<S> {
                     len,
                 },
                 CbamSource::Current,
+                plan,
             ));
         }
         let past = self
@@ -410,7 +411,7 @@ impl<S: CipherSuite> Group<S> {
             .signature_keys
             .get(leaf)
             .ok_or(GroupError::UnknownMember { leaf })?;
-        let key = cbam.cbst.key_for(&sender.challenge)?;
+        let (key, plan) = cbam.cbst.open(&sender.challenge)?;
         let len = view.decrypt_into::<S>(
             &sender,
             key.key(),
@@ -428,6 +429,7 @@ impl<S: CipherSuite> Group<S> {
                 len,
             },
             CbamSource::Past(epoch),
+            plan,
         ))
     }
 
@@ -435,7 +437,7 @@ impl<S: CipherSuite> Group<S> {
     pub(crate) fn puncture_cbam(
         &mut self,
         source: CbamSource,
-        challenge: &[u8; NH],
+        plan: PuncturePlan,
     ) -> Result<(), GroupError> {
         let cbst = match source {
             CbamSource::Current => &mut self.epoch.cbam.cbst,
@@ -449,7 +451,7 @@ impl<S: CipherSuite> Group<S> {
                     .cbst
             }
         };
-        Ok(cbst.puncture(challenge)?)
+        Ok(cbst.apply(plan)?)
     }
 
     /// Stored bytes of the current epoch's CBST (docs/performance.md).

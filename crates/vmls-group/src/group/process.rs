@@ -125,7 +125,7 @@ pub struct StagedMessage<S: CipherSuite> {
     outcome: ProcessedMessage,
     new_leaves: Vec<NewLeaf>,
     /// A verified CBAM's challenge, punctured when merged.
-    cbst_puncture: Option<(CbamSource, [u8; 32])>,
+    cbst_puncture: Option<(CbamSource, vmls_cbst::PuncturePlan)>,
 }
 
 impl<S: CipherSuite> StagedMessage<S> {
@@ -304,8 +304,8 @@ impl<S: CipherSuite> Group<S> {
                 max: usize::from(self.config.max_pending_proposals),
             });
         }
-        if let Some((source, challenge)) = staged.cbst_puncture {
-            self.puncture_cbam(source, &challenge)?;
+        if let Some((source, plan)) = staged.cbst_puncture {
+            self.puncture_cbam(source, plan)?;
         }
         if let Some(c) = staged.consume {
             let tree = match c.source {
@@ -349,7 +349,7 @@ impl<S: CipherSuite> Group<S> {
     /// A CBAM: verified and decrypted now, its challenge punctured when merged.
     fn stage_cbam(&self, message: &[u8]) -> Result<StagedMessage<S>, GroupError> {
         let mut buf = alloc::vec![0u8; message.len()];
-        let (r, source) = self.open_cbam(message, &mut buf)?;
+        let (r, source, plan) = self.open_cbam(message, &mut buf)?;
         buf.truncate(r.len);
         Ok(StagedMessage {
             epoch: self.epoch(),
@@ -357,7 +357,7 @@ impl<S: CipherSuite> Group<S> {
             consume: None,
             change: Change::None,
             new_leaves: Vec::new(),
-            cbst_puncture: Some((source, r.challenge)),
+            cbst_puncture: Some((source, plan)),
             outcome: ProcessedMessage::Cbam {
                 sender: r.sender,
                 epoch: r.epoch,
