@@ -223,10 +223,9 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
 
     /// Walks from `secret` at `depth` down to the leaf `c` and derives its key and nonce.
     fn leaf_key(mut s: [u8; NH], depth: u8, c: &[u8; CHALLENGE_LEN]) -> CbstKey<S> {
+        // Each level overwrites the secret in place; the last one is zeroized below.
         for i in usize::from(depth)..CHALLENGE_LEN * 8 {
-            let next = hmac_label::child(&s, bit(c, i));
-            s.zeroize();
-            s = next;
+            s = hmac_label::child(&s, bit(c, i));
         }
         let mut out = CbstKey {
             key: [0; NH],
