@@ -11,7 +11,7 @@ if ! rustup target list --installed | grep -qx "$TARGET"; then
     rustup target add "$TARGET"
 fi
 
-LIB_CRATES=(vmls-codec vmls-crypto vmls-tree vmls-keyschedule vmls-secret-tree vmls-cbst vmls-group vmls)
+LIB_CRATES=(vmls-codec vmls-crypto vmls-tree vmls-keyschedule vmls-secret-tree vmls-cbst vmls-group vmls-emulation vmls)
 # One crate at a time: cargo would otherwise merge features across the selected packages.
 for c in "${LIB_CRATES[@]}"; do
     echo "no_std build: $c"

@@ -67,6 +67,7 @@ pub fn handler(file_name: &str) -> Option<CaseFn> {
         // vmls's own vectors (test-vectors/vmls/).
         "cbst.json" => vmls_own::run_cbst,
         "cbam.json" => vmls_own::run_cbam,
+        "emulation.json" => vmls_own::run_emulation,
         _ => return None,
     })
 }
@@ -168,7 +169,7 @@ pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// vmls's own vector files that the runner checks (in `test-vectors/vmls/`, found from the
 /// crate's location so no `--dir` is needed).
-pub const OWN_VECTOR_FILES: &[&str] = &["cbst.json", "cbam.json"];
+pub const OWN_VECTOR_FILES: &[&str] = &["cbst.json", "cbam.json", "emulation.json"];
 
 /// The directory of vmls's own vectors.
 pub fn own_vector_dir() -> PathBuf {

@@ -7,6 +7,9 @@
 //!   secret, key, nonce and message bytes. The runner derives the epoch's forward-secure
 //!   exports from the epoch secret through the safe exporter, rebuilds the message with the
 //!   library's encoder and compares bytes, then decrypts the vector's message.
+//! * `emulation.json` (from `gen_emulation.py`): virtual-client derivations (`vc_epoch_secret`
+//!   from the epoch secret, `operation_secret`, key seeds and public keys, the RNG stream a
+//!   replayed operation draws) and announcement encodings (SafeAAD / `VirtualClientActions`).
 use serde_json::Value;
 use vmls_cbst::{
     CbstConfig, ChallengeContext, ChallengeLevel, ChallengeSecretTree, GroupChallengeContext,
@@ -164,5 +167,99 @@ pub fn run_cbam(case: &Value) -> Outcome {
             )
             .map_err(|e| format!("decrypt: {e:?}"))?;
         check("plaintext", &buf[..len], &plaintext)
+    })())
+}
+
+/// One case of `emulation.json`: `type` "derivation" or "announcement".
+pub fn run_emulation(case: &Value) -> Outcome {
+    use vmls_emulation::derive::{
+        Operation, OperationContext, OperationRng, label, operation_derive, operation_secret,
+    };
+    outcome((|| {
+        let err = |e: vmls_emulation::EmulatorError| format!("{e:?}");
+        match case.get("type").and_then(Value::as_str) {
+            Some("derivation") => {
+                let es = Secret::from_slice(&bytes(case, "epoch_secret")?)
+                    .ok_or("epoch_secret is not 32 bytes")?;
+                let (_, mut secrets) =
+                    EpochSecrets::from_epoch_secret(&es).map_err(|e| format!("{e:?}"))?;
+                let component = secrets
+                    .safe_export_secret(vmls_group::group::VMLS_COMPONENT_ID)
+                    .map_err(|e| format!("{e:?}"))?;
+                let vc = vmls_crypto::expand_with_label(
+                    component.as_bytes(),
+                    b"Virtual Client Seed",
+                    &[],
+                )
+                .map_err(|e| format!("{e:?}"))?;
+                check(
+                    "vc_epoch_secret",
+                    vc.as_bytes(),
+                    &bytes(case, "vc_epoch_secret")?,
+                )?;
+                for o in array(case, "operations")? {
+                    let target = bytes(o, "target_group_id")?;
+                    let operation = match uint(o, "operation")? {
+                        1 => Operation::KeyPackage,
+                        2 => Operation::LeafUpdate,
+                        3 => Operation::CommitPath,
+                        4 => Operation::SignatureKey,
+                        5 => Operation::Proposal,
+                        6 => Operation::GroupCreation,
+                        n => return Err(format!("unknown operation {n}")),
+                    };
+                    let ctx = OperationContext {
+                        vc_id: u32::try_from(uint(o, "vc_id")?).map_err(|e| e.to_string())?,
+                        target_group_id: &target,
+                        operation,
+                        counter: u32::try_from(uint(o, "counter")?).map_err(|e| e.to_string())?,
+                    };
+                    check(
+                        "context",
+                        &ctx.to_bytes().map_err(err)?,
+                        &bytes(o, "context")?,
+                    )?;
+                    let op = operation_secret(&vc, &ctx).map_err(err)?;
+                    check(
+                        "operation_secret",
+                        op.as_bytes(),
+                        &bytes(o, "operation_secret")?,
+                    )?;
+                    for (l, k) in [
+                        (label::INIT_KEY, "init_ikm"),
+                        (label::ENCRYPTION_KEY, "encryption_ikm"),
+                        (label::PATH_GENERATION, "leaf_secret"),
+                        (label::SIGNATURE_KEY, "signature_seed"),
+                        (label::RNG_SEED, "rng_seed"),
+                    ] {
+                        let d = operation_derive(&op, l).map_err(err)?;
+                        check(k, d.as_bytes(), &bytes(o, k)?)?;
+                    }
+                    let want = bytes(o, "rng_stream")?;
+                    let mut rng = OperationRng::new(&op, operation).map_err(err)?;
+                    let mut got = vec![0u8; want.len()];
+                    rand_core::Rng::fill_bytes(&mut rng, &mut got);
+                    check("rng_stream", &got, &want)?;
+                }
+                Ok(())
+            }
+            Some("announcement") => {
+                let aad = bytes(case, "authenticated_data")?;
+                let parsed = vmls_emulation::VirtualClientActions::from_authenticated_data(&aad)
+                    .map_err(|e| format!("{e:?}"))?
+                    .ok_or("no announcement")?;
+                let item = parsed.to_bytes().map_err(|e| format!("{e:?}"))?;
+                check(
+                    "virtual_client_actions",
+                    &item,
+                    &bytes(case, "virtual_client_actions")?,
+                )?;
+                let again = parsed
+                    .to_authenticated_data()
+                    .map_err(|e| format!("{e:?}"))?;
+                check("authenticated_data", &again, &aad)
+            }
+            other => Err(format!("unknown case type {other:?}")),
+        }
     })())
 }
