@@ -46,7 +46,7 @@ pub struct EmulatorConfig {
     pub max_key_packages: usize,
     /// Welcomes kept before their join is announced.
     pub max_welcomes: usize,
-    /// Digests of this emulator's own CBAMs kept to recognise their echo.
+    /// Digests of this emulator's own CBAMs and of V's proposals kept to recognise their echo.
     pub max_sent_cbams: usize,
 }
 
@@ -179,7 +179,7 @@ pub enum Event {
         group_id: Vec<u8>,
     },
     /// An announced action was not executed: the group moved past the announced epoch (another
-    /// commit won), or its G seed expired.
+    /// commit won).
     Superseded {
         /// The virtual client.
         vc_id: u32,
@@ -210,6 +210,49 @@ pub enum Event {
         vc_id: u32,
         /// The group.
         group_id: Vec<u8>,
+    },
+    /// V's own proposal (or leave) came back from the Delivery Service: already cached when the
+    /// action ran (a PrivateMessage from V's own leaf cannot be decrypted again).
+    OwnProposalEcho {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+    },
+    /// A buffered higher-level message failed when its turn came (for example V's commit
+    /// that lost to another one, or a message of an epoch V's copy has left): it is dropped.
+    BufferedDropped {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+        /// Why it failed.
+        error: EmulatorError,
+    },
+    /// A deferred action was dropped because its G seed expired (older than
+    /// [`EmulatorConfig::max_retained_seeds`] G epochs). If the higher-level group accepted V's
+    /// message of that action, this emulator cannot follow it: processing it later fails with
+    /// [`EmulatorError::SeedExpired`] and the way back is re-provisioning V's state from a
+    /// sibling (docs/spec-decisions.md, "Seeds kept").
+    ActionExpired {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+        /// The G epoch that announced the action.
+        g_epoch: u64,
+    },
+    /// V had a pending commit in the group at the epoch a new action of V was announced for:
+    /// the commit never came back and lost to nothing, so every emulator abandons it before
+    /// running the new action (docs/spec-decisions.md, "Abandoned pending commits"). If it
+    /// does come back after all (accepted by the Delivery Service), it is still merged.
+    PendingCommitAbandoned {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+        /// V's epoch in the group.
+        epoch: u64,
     },
     /// V was removed from a group; its state there is deleted.
     Removed {
@@ -269,6 +312,23 @@ pub(crate) struct Deferred {
     pub(crate) action: VirtualClientAction,
 }
 
+/// V's group as it was before an abandoned pending commit (kept in case the commit comes back).
+#[derive(Clone, Debug)]
+pub(crate) struct Retired {
+    pub(crate) vc_id: u32,
+    pub(crate) group: Group,
+}
+
+/// An action whose G seed expired while it was deferred.
+#[derive(Clone, Debug)]
+pub(crate) struct Expired {
+    pub(crate) vc_id: u32,
+    pub(crate) group_id: Vec<u8>,
+    /// V's epoch in the group the action named (0 for a join).
+    pub(crate) epoch: u64,
+    pub(crate) g_epoch: u64,
+}
+
 /// This emulator's CBAM generation counter for V in a group (draft 5.5.1: per sending client).
 #[derive(Clone, Debug)]
 pub(crate) struct CbamCounter {
@@ -294,6 +354,8 @@ pub struct Emulator {
     pub(crate) welcomes: Vec<(u32, [u8; 32], Vec<u8>)>,
     pub(crate) cbam_counters: Vec<CbamCounter>,
     pub(crate) sent_cbams: Vec<[u8; 32]>,
+    pub(crate) retired: Vec<Retired>,
+    pub(crate) expired: Vec<Expired>,
 }
 
 /// The group id of an encoded PublicMessage, PrivateMessage or CBAM (the field after the
@@ -355,6 +417,8 @@ impl Emulator {
             welcomes: Vec::new(),
             cbam_counters: Vec::new(),
             sent_cbams: Vec::new(),
+            retired: Vec::new(),
+            expired: Vec::new(),
         }
     }
 
@@ -651,10 +715,19 @@ impl Emulator {
                 if self.deferred.get(i).is_some_and(|d| d.g_epoch == old) {
                     let d = self.deferred.remove(i);
                     let epoch = action_epoch(&d.action).unwrap_or(0);
-                    events.push(Event::Superseded {
+                    if self.expired.len() >= self.config.max_deferred {
+                        self.expired.remove(0);
+                    }
+                    self.expired.push(Expired {
+                        vc_id: d.action.vc_id,
+                        group_id: d.action.target_group_id.clone(),
+                        epoch,
+                        g_epoch: old,
+                    });
+                    events.push(Event::ActionExpired {
                         vc_id: d.action.vc_id,
                         group_id: d.action.target_group_id,
-                        epoch,
+                        g_epoch: old,
                     });
                 } else {
                     i += 1;
@@ -881,6 +954,25 @@ impl Emulator {
                     }]);
                 }
                 let mut group = group.clone();
+                let mut events = Vec::new();
+                if group.has_pending_commit() {
+                    // V's commit at this epoch never came back and nothing beat it: every
+                    // emulator reaches this announcement at the same point of G's order with
+                    // the same pending commit, so all abandon it alike. The group as it was
+                    // is kept in case the commit comes back after all.
+                    self.retired
+                        .retain(|r| !(r.vc_id == vc_id && r.group.group_id() == gid.as_slice()));
+                    self.retired.push(Retired {
+                        vc_id,
+                        group: group.clone(),
+                    });
+                    group.clear_pending_commit();
+                    events.push(Event::PendingCommitAbandoned {
+                        vc_id,
+                        group_id: gid.clone(),
+                        epoch,
+                    });
+                }
                 let (message, welcome) = match action.action {
                     VcActionType::Commit => {
                         let d = CommitDetail::from_bytes(&action.detail)?;
@@ -930,15 +1022,22 @@ impl Emulator {
                         (m, None)
                     }
                 };
+                if action.action != VcActionType::Commit {
+                    // The echo of V's proposal is recognised by its digest (as own CBAMs are).
+                    if self.sent_cbams.len() >= self.config.max_sent_cbams.max(1) {
+                        self.sent_cbams.remove(0);
+                    }
+                    self.sent_cbams.push(digest(&message));
+                }
                 let vc = self.vc_mut(vc_id)?;
                 let slot = vc.groups.get_mut(gi).ok_or(EmulatorError::Internal)?;
                 *slot = group;
-                let mut events = vec![Event::Outgoing {
+                events.push(Event::Outgoing {
                     vc_id,
                     group_id: gid.clone(),
                     message,
                     welcome,
-                }];
+                });
                 events.extend(self.drain_buffered(vc_id, &gid)?);
                 Ok(events)
             }
@@ -1072,7 +1171,23 @@ impl Emulator {
     ) -> Result<Vec<Event>, EmulatorError> {
         let mut next = self.clone();
         let gid = message_group_id(message)?.to_vec();
-        next.vc_group(vc_id, &gid)?;
+        if next.vc(vc_id)?.group_index(&gid).is_none() {
+            // Not in the group (yet): buffered while V's join is on its way (a join announced
+            // and waiting, or a Welcome for the group in store), refused otherwise.
+            if let Some(x) = next
+                .expired
+                .iter()
+                .find(|x| x.vc_id == vc_id && x.group_id == gid)
+            {
+                return Err(EmulatorError::SeedExpired { epoch: x.g_epoch });
+            }
+            if !next.join_pending(vc_id, &gid) {
+                return Err(EmulatorError::NotInGroup { vc_id });
+            }
+            let events = next.buffer(vc_id, &gid, message)?;
+            *self = next;
+            return Ok(events);
+        }
         let events = if next
             .buffered
             .iter()
@@ -1087,6 +1202,21 @@ impl Emulator {
         };
         *self = next;
         Ok(events)
+    }
+
+    /// Whether V's join of `gid` is on its way: a deferred `join_group` for it, or a stored
+    /// Welcome of V for it.
+    fn join_pending(&self, vc_id: u32, gid: &[u8]) -> bool {
+        self.deferred.iter().any(|d| {
+            d.action.vc_id == vc_id
+                && d.action.action == VcActionType::JoinGroup
+                && d.action.target_group_id == gid
+        }) || self.welcomes.iter().any(|(v, _, w)| {
+            *v == vc_id
+                && self
+                    .welcome_target(vc_id, w)
+                    .is_ok_and(|(g, _)| g.as_slice() == gid)
+        })
     }
 
     fn buffer(
@@ -1118,8 +1248,16 @@ impl Emulator {
             .position(|b| b.vc_id == vc_id && b.group_id == gid)
         {
             if self.vc(vc_id)?.group_index(gid).is_none() {
+                let before = self.buffered.len();
                 self.buffered
                     .retain(|b| !(b.vc_id == vc_id && b.group_id == gid));
+                for _ in self.buffered.len()..before {
+                    events.push(Event::BufferedDropped {
+                        vc_id,
+                        group_id: gid.to_vec(),
+                        error: EmulatorError::NotInGroup { vc_id },
+                    });
+                }
                 break;
             }
             let msg = self
@@ -1134,10 +1272,15 @@ impl Emulator {
                     self.buffered.remove(i);
                     events.extend(ev);
                 }
-                Err(_) => {
+                Err(error) => {
                     // A buffered message that fails now (e.g. V's commit that lost to another
-                    // one) is dropped: it can never apply.
+                    // one) is dropped, and reported: it can never apply.
                     self.buffered.remove(i);
+                    events.push(Event::BufferedDropped {
+                        vc_id,
+                        group_id: gid.to_vec(),
+                        error,
+                    });
                 }
             }
         }
@@ -1146,24 +1289,32 @@ impl Emulator {
 
     /// One higher-level message, in order.
     fn handle(&mut self, vc_id: u32, gid: &[u8], message: &[u8]) -> Result<Handled, EmulatorError> {
-        if vmls_group::framing::cbam::is_cbam(message) {
-            let d = digest(message);
-            if let Some(i) = self.sent_cbams.iter().position(|x| *x == d) {
-                self.sent_cbams.remove(i);
-                return Ok(Handled::Done(vec![Event::OwnCbamEcho {
-                    vc_id,
-                    group_id: gid.to_vec(),
-                }]));
-            }
+        let d = digest(message);
+        if let Some(i) = self.sent_cbams.iter().position(|x| *x == d) {
+            self.sent_cbams.remove(i);
+            let group_id = gid.to_vec();
+            return Ok(Handled::Done(vec![
+                if vmls_group::framing::cbam::is_cbam(message) {
+                    Event::OwnCbamEcho { vc_id, group_id }
+                } else {
+                    Event::OwnProposalEcho { vc_id, group_id }
+                },
+            ]));
         }
         let vc = self.vc(vc_id)?;
         let gi = vc
             .group_index(gid)
             .ok_or(EmulatorError::NotInGroup { vc_id })?;
+        if let Some(done) = self.try_retired(vc_id, gi, gid, message)? {
+            return Ok(done);
+        }
+        let vc = self.vc(vc_id)?;
         let group = vc.groups.get(gi).ok_or(EmulatorError::Internal)?;
         let own = Sender::Member(group.own_leaf_index());
         let staged = match group.stage_message(message) {
-            Err(GroupError::UnexpectedOwnCommit) => return Ok(Handled::NeedsAnnouncement),
+            Err(GroupError::UnexpectedOwnCommit) => {
+                return self.own_commit_without_pending(vc_id, gi, gid);
+            }
             Err(e) => return Err(e.into()),
             Ok(s) => s,
         };
@@ -1192,14 +1343,105 @@ impl Emulator {
                 .retain(|d| !(d.action.vc_id == vc_id && d.action.target_group_id == gid));
             self.cbam_counters
                 .retain(|c| !(c.vc_id == vc_id && c.group_id == gid));
+            self.retired
+                .retain(|r| !(r.vc_id == vc_id && r.group.group_id() == gid));
+            self.expired
+                .retain(|x| !(x.vc_id == vc_id && x.group_id == gid));
             events.push(Event::Removed {
                 vc_id,
                 group_id: gid.to_vec(),
             });
         } else if is_commit {
+            self.prune_after_commit(vc_id, gid)?;
             events.extend(self.run_deferred(vc_id, gid)?);
         }
         Ok(Handled::Done(events))
+    }
+
+    /// Drops the abandoned-commit snapshots and expiry records of (V, group) that the group's
+    /// new epoch made moot.
+    fn prune_after_commit(&mut self, vc_id: u32, gid: &[u8]) -> Result<(), EmulatorError> {
+        let epoch = self.vc_group(vc_id, gid)?.epoch();
+        self.retired.retain(|r| {
+            !(r.vc_id == vc_id && r.group.group_id() == gid && r.group.epoch() < epoch)
+        });
+        self.expired
+            .retain(|x| !(x.vc_id == vc_id && x.group_id == gid && x.epoch < epoch));
+        Ok(())
+    }
+
+    /// An abandoned commit of V that the Delivery Service accepted after all: it is V's
+    /// pending commit in the snapshot kept when it was abandoned, so it merges there and the
+    /// snapshot replaces V's group (whatever V did meanwhile at that epoch lost to it).
+    fn try_retired(
+        &mut self,
+        vc_id: u32,
+        gi: usize,
+        gid: &[u8],
+        message: &[u8],
+    ) -> Result<Option<Handled>, EmulatorError> {
+        let epoch = self
+            .vc(vc_id)?
+            .groups
+            .get(gi)
+            .ok_or(EmulatorError::Internal)?
+            .epoch();
+        if let Some(ri) = self
+            .retired
+            .iter()
+            .position(|r| r.vc_id == vc_id && r.group.group_id() == gid && r.group.epoch() == epoch)
+        {
+            let mut snapshot = self
+                .retired
+                .get(ri)
+                .ok_or(EmulatorError::Internal)?
+                .group
+                .clone();
+            let own = Sender::Member(snapshot.own_leaf_index());
+            if let Ok(staged) = snapshot.stage_message(message)
+                && matches!(staged.outcome(), ProcessedMessage::Commit(s) if s.sender == own)
+            {
+                let outcome = snapshot.merge_staged(staged)?;
+                self.retired.remove(ri);
+                let vc = self.vc_mut(vc_id)?;
+                let slot = vc.groups.get_mut(gi).ok_or(EmulatorError::Internal)?;
+                *slot = snapshot;
+                let mut events = vec![Event::Processed {
+                    vc_id,
+                    group_id: gid.to_vec(),
+                    outcome,
+                }];
+                self.prune_after_commit(vc_id, gid)?;
+                events.extend(self.run_deferred(vc_id, gid)?);
+                return Ok(Some(Handled::Done(events)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A commit from V's own leaf that is not V's pending commit: the commit of an action
+    /// whose seed expired here ([`EmulatorError::SeedExpired`]), or one whose announcement
+    /// has not been processed yet (buffered).
+    fn own_commit_without_pending(
+        &mut self,
+        vc_id: u32,
+        gi: usize,
+        gid: &[u8],
+    ) -> Result<Handled, EmulatorError> {
+        let epoch = self
+            .vc(vc_id)?
+            .groups
+            .get(gi)
+            .ok_or(EmulatorError::Internal)?
+            .epoch();
+        if let Some(x) = self
+            .expired
+            .iter()
+            .find(|x| x.vc_id == vc_id && x.group_id == gid && x.epoch == epoch)
+        {
+            return Err(EmulatorError::SeedExpired { epoch: x.g_epoch });
+        }
+        Ok(Handled::NeedsAnnouncement)
     }
 
     /// Sends `data` as V in a group: a CBAM whose challenge context carries this emulator's

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! struct {
-//!   uint16 version = 1;
+//!   uint16 version = 2;
 //!   opaque emulation_group<V>;                 // Group::to_bytes of this emulator's G state
 //!   VirtualClientState virtual_clients<V>;
 //!   struct { uint64 epoch; opaque vc_epoch_secret[32]; } seeds<V>;
@@ -11,6 +11,8 @@
 //!   struct { uint32 vc_id; opaque digest[32]; opaque welcome<V>; } welcomes<V>;
 //!   struct { uint32 vc_id; opaque group_id<V>; uint64 epoch; uint64 generation; } cbam_counters<V>;
 //!   opaque sent_cbams[32]<V>;
+//!   struct { uint32 vc_id; opaque group_blob<V>; } retired<V>;   // V's group before an abandoned commit
+//!   struct { uint32 vc_id; opaque group_id<V>; uint64 epoch; uint64 g_epoch; } expired<V>;
 //! } EmulatorState;
 //! struct {
 //!   uint32 vc_id; Credential credential; opaque signature_seed[32];
@@ -30,11 +32,14 @@ use vmls_group::group::{Group, KeyPackagePrivate};
 use vmls_tree::Credential;
 
 use crate::announce::VirtualClientAction;
-use crate::emulator::{Buffered, CbamCounter, Deferred, Emulator, EmulatorConfig, VirtualClient};
+use crate::emulator::{
+    Buffered, CbamCounter, Deferred, Emulator, EmulatorConfig, Expired, Retired, VirtualClient,
+};
 use crate::error::{EmulatorError, Store};
 
-/// Version of the state blob this build writes (and the only one it reads).
-pub const EMULATOR_STATE_VERSION: u16 = 1;
+/// Version of the state blob this build writes. Version 2 added `retired` and `expired`;
+/// version 1 blobs (without them) are still read.
+pub const EMULATOR_STATE_VERSION: u16 = 2;
 
 fn opaque_of<F>(out: &mut Vec<u8>, f: F) -> Result<(), EmulatorError>
 where
@@ -181,6 +186,22 @@ impl Emulator {
             }
             Ok(())
         })?;
+        opaque_of(&mut out, |b| {
+            for x in &self.retired {
+                x.vc_id.encode(b)?;
+                encode_opaque(b, &x.group.to_bytes()?)?;
+            }
+            Ok(())
+        })?;
+        opaque_of(&mut out, |b| {
+            for x in &self.expired {
+                x.vc_id.encode(b)?;
+                encode_opaque(b, &x.group_id)?;
+                x.epoch.encode(b)?;
+                x.g_epoch.encode(b)?;
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -189,7 +210,7 @@ impl Emulator {
     pub fn from_bytes(bytes: &[u8], config: EmulatorConfig) -> Result<Self, EmulatorError> {
         let mut r = Reader::new(bytes);
         let version = u16::decode(&mut r)?;
-        if version != EMULATOR_STATE_VERSION {
+        if !(1..=EMULATOR_STATE_VERSION).contains(&version) {
             return Err(EmulatorError::UnsupportedStateVersion(version));
         }
         let g = Group::from_bytes(r.read_opaque()?)?;
@@ -265,6 +286,29 @@ impl Emulator {
             )?;
             sent_cbams.push(xr.read_array::<32>()?);
         }
+        let groups_bound = config
+            .max_virtual_clients
+            .saturating_mul(config.max_groups_per_vc);
+        let mut retired = Vec::new();
+        let mut rr = Reader::new(if version >= 2 { r.read_opaque()? } else { &[] });
+        while !rr.is_empty() {
+            bounded(retired.len(), groups_bound, Store::Groups)?;
+            retired.push(Retired {
+                vc_id: u32::decode(&mut rr)?,
+                group: Group::from_bytes(rr.read_opaque()?)?,
+            });
+        }
+        let mut expired = Vec::new();
+        let mut er = Reader::new(if version >= 2 { r.read_opaque()? } else { &[] });
+        while !er.is_empty() {
+            bounded(expired.len(), config.max_deferred, Store::Deferred)?;
+            expired.push(Expired {
+                vc_id: u32::decode(&mut er)?,
+                group_id: er.read_opaque()?.to_vec(),
+                epoch: u64::decode(&mut er)?,
+                g_epoch: u64::decode(&mut er)?,
+            });
+        }
         r.finish()?;
         Ok(Self {
             config,
@@ -276,6 +320,8 @@ impl Emulator {
             welcomes,
             cbam_counters,
             sent_cbams,
+            retired,
+            expired,
         })
     }
 }
