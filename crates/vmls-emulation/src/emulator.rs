@@ -254,6 +254,18 @@ pub enum Event {
         /// V's epoch in the group.
         epoch: u64,
     },
+    /// A G commit removed other emulators: V's unused KeyPackages are deleted here, because
+    /// the removed devices hold their private keys. Delete them from the KeyPackage directory
+    /// (and publish fresh ones, e.g. in the same announcement).
+    KeyPackagesRevoked {
+        /// The virtual client.
+        vc_id: u32,
+        /// The revoked KeyPackages.
+        key_packages: Vec<KeyPackage>,
+    },
+    /// A G commit removed this emulator: its copies of the virtual clients, seeds and buffers
+    /// are deleted (only its own, now inactive, G state is left).
+    EmulatorRemoved,
     /// V was removed from a group; its state there is deleted.
     Removed {
         /// The virtual client.
@@ -648,6 +660,48 @@ impl Emulator {
         requests: &[Request],
         rng: &mut R,
     ) -> Result<Vec<u8>, EmulatorError> {
+        self.announce_with(requests, Vec::new(), rng)
+    }
+
+    /// Removes emulator devices (their leaves in G) with one G commit that, in the same
+    /// announcement, has every virtual client commit in every higher-level group it is in
+    /// (issue 18, draft-kohbrok-mls-virtual-clients-03 section 5.3 and "Example protocol
+    /// flow"): the commits' path secrets and leaf keys come from the G epoch the removal
+    /// creates, which the removed devices never learn, so after those commits they can decrypt
+    /// nothing in any of V's groups. On every remaining emulator the G commit also revokes
+    /// V's unused KeyPackages (the removed devices hold their private keys):
+    /// [`Event::KeyPackagesRevoked`]. At most [`crate::announce::MAX_ACTIONS`] (V, group)
+    /// pairs fit one announcement (`AnnouncementError::TooLarge` beyond).
+    pub fn remove_emulators<R: CryptoRng + ?Sized>(
+        &mut self,
+        leaves: &[u32],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, EmulatorError> {
+        let mut requests = Vec::new();
+        for vc in &self.vcs {
+            for g in &vc.groups {
+                requests.push(Request::Commit {
+                    vc_id: vc.vc_id,
+                    group_id: g.group_id().to_vec(),
+                    proposals: Vec::new(),
+                    include_pending: false,
+                });
+            }
+        }
+        let proposals = leaves
+            .iter()
+            .map(|l| Proposal::Remove(vmls_group::Remove { removed: *l }))
+            .collect();
+        self.announce_with(&requests, proposals, rng)
+    }
+
+    /// [`Emulator::announce`] with G proposals by value in the announcing commit.
+    fn announce_with<R: CryptoRng + ?Sized>(
+        &mut self,
+        requests: &[Request],
+        g_proposals: Vec<Proposal>,
+        rng: &mut R,
+    ) -> Result<Vec<u8>, EmulatorError> {
         let mut next = self.clone();
         let mut actions = Vec::with_capacity(requests.len());
         for r in requests {
@@ -656,6 +710,7 @@ impl Emulator {
         let aad = VirtualClientActions { actions }.to_authenticated_data()?;
         let out = next.g.commit(
             &CommitOptions {
+                proposals: g_proposals,
                 force_path: true,
                 include_pending: true,
                 authenticated_data: aad.clone(),
@@ -665,7 +720,7 @@ impl Emulator {
         )?;
         let mut dry = next.clone();
         dry.g.merge_pending_commit()?;
-        dry.on_new_g_epoch(Some(&aad))?;
+        dry.after_g_commit(&out.summary, Some(&aad))?;
         *self = next;
         Ok(out.commit)
     }
@@ -688,7 +743,7 @@ impl Emulator {
         let (own, events) = match &processed {
             ProcessedMessage::Commit(summary) => {
                 let own = summary.sender == Sender::Member(own_leaf);
-                let events = next.on_new_g_epoch(aad.as_deref())?;
+                let events = next.after_g_commit(summary, aad.as_deref())?;
                 (own, events)
             }
             _ => (false, Vec::new()),
@@ -699,6 +754,45 @@ impl Emulator {
             own,
             events,
         })
+    }
+
+    /// After a G commit. If it removed this emulator, V's state here is deleted (this device
+    /// no longer learns G's seeds, so it could not follow V anyway) and nothing is executed.
+    /// If it removed other emulators, V's unused KeyPackages are revoked first (the removed
+    /// devices hold their private keys). Then the new epoch's seed is kept and the
+    /// announcement executed.
+    fn after_g_commit(
+        &mut self,
+        summary: &vmls_group::group::CommitSummary,
+        aad: Option<&[u8]>,
+    ) -> Result<Vec<Event>, EmulatorError> {
+        if summary.self_removed {
+            self.vcs.clear();
+            self.seeds.clear();
+            self.buffered.clear();
+            self.deferred.clear();
+            self.welcomes.clear();
+            self.cbam_counters.clear();
+            self.sent_cbams.clear();
+            self.retired.clear();
+            self.expired.clear();
+            return Ok(vec![Event::EmulatorRemoved]);
+        }
+        let mut events = Vec::new();
+        if !summary.removed.is_empty() {
+            for vc in &mut self.vcs {
+                if vc.key_packages.is_empty() {
+                    continue;
+                }
+                let key_packages = vc.key_packages.drain(..).map(|(k, _)| k).collect();
+                events.push(Event::KeyPackagesRevoked {
+                    vc_id: vc.vc_id,
+                    key_packages,
+                });
+            }
+        }
+        events.extend(self.on_new_g_epoch(aad)?);
+        Ok(events)
     }
 
     /// After G moved to a new epoch: keep its seed, execute the announcement if any.
