@@ -48,11 +48,14 @@ pub struct EmulatorConfig {
     pub max_welcomes: usize,
     /// Digests of this emulator's own CBAMs and of V's proposals kept to recognise their echo.
     pub max_sent_cbams: usize,
+    /// Most bytes of a provisioning snapshot a new device accepts (`crate::provision`).
+    pub max_provisioning_len: u32,
 }
 
 impl EmulatorConfig {
     /// The defaults: 4 retained seeds, 64 buffered messages, 16 deferred actions, 16 virtual
-    /// clients, 64 groups and 64 KeyPackages per virtual client, 8 Welcomes, 256 sent CBAMs.
+    /// clients, 64 groups and 64 KeyPackages per virtual client, 8 Welcomes, 256 sent CBAMs,
+    /// 4 MiB provisioning snapshots.
     pub const DEFAULT: Self = Self {
         vc_group_config: GroupConfig::DEFAULT,
         max_retained_seeds: 4,
@@ -63,6 +66,7 @@ impl EmulatorConfig {
         max_key_packages: 64,
         max_welcomes: 8,
         max_sent_cbams: 256,
+        max_provisioning_len: 4 * 1024 * 1024,
     };
 }
 
@@ -263,6 +267,16 @@ pub enum Event {
         /// The revoked KeyPackages.
         key_packages: Vec<KeyPackage>,
     },
+    /// Provisioning progressed: `received` of `total` snapshot bytes are in.
+    ProvisioningProgress {
+        /// Bytes received.
+        received: u32,
+        /// Snapshot length.
+        total: u32,
+    },
+    /// This device now holds the virtual clients' state (the snapshot, then the announcements
+    /// it logged while waiting, replayed).
+    Provisioned,
     /// A G commit removed this emulator: its copies of the virtual clients, seeds and buffers
     /// are deleted (only its own, now inactive, G state is left).
     EmulatorRemoved,
@@ -368,6 +382,7 @@ pub struct Emulator {
     pub(crate) sent_cbams: Vec<[u8; 32]>,
     pub(crate) retired: Vec<Retired>,
     pub(crate) expired: Vec<Expired>,
+    pub(crate) provisioning: crate::provision::Provisioning,
 }
 
 /// The group id of an encoded PublicMessage, PrivateMessage or CBAM (the field after the
@@ -431,6 +446,7 @@ impl Emulator {
             sent_cbams: Vec::new(),
             retired: Vec::new(),
             expired: Vec::new(),
+            provisioning: Default::default(),
         }
     }
 
@@ -660,7 +676,7 @@ impl Emulator {
         requests: &[Request],
         rng: &mut R,
     ) -> Result<Vec<u8>, EmulatorError> {
-        self.announce_with(requests, Vec::new(), rng)
+        self.announce_with(requests, Vec::new(), Vec::new(), rng)
     }
 
     /// Removes emulator devices (their leaves in G) with one G commit that, in the same
@@ -692,14 +708,15 @@ impl Emulator {
             .iter()
             .map(|l| Proposal::Remove(vmls_group::Remove { removed: *l }))
             .collect();
-        self.announce_with(&requests, proposals, rng)
+        self.announce_with(&requests, proposals, Vec::new(), rng)
     }
 
     /// [`Emulator::announce`] with G proposals by value in the announcing commit.
-    fn announce_with<R: CryptoRng + ?Sized>(
+    pub(crate) fn announce_with<R: CryptoRng + ?Sized>(
         &mut self,
         requests: &[Request],
         g_proposals: Vec<Proposal>,
+        extra: Vec<VirtualClientAction>,
         rng: &mut R,
     ) -> Result<Vec<u8>, EmulatorError> {
         let mut next = self.clone();
@@ -707,6 +724,7 @@ impl Emulator {
         for r in requests {
             actions.push(next.request_to_action(r)?);
         }
+        actions.extend(extra);
         let aad = VirtualClientActions { actions }.to_authenticated_data()?;
         let out = next.g.commit(
             &CommitOptions {
@@ -745,6 +763,9 @@ impl Emulator {
                 let own = summary.sender == Sender::Member(own_leaf);
                 let events = next.after_g_commit(summary, aad.as_deref())?;
                 (own, events)
+            }
+            ProcessedMessage::Application { data, .. } if next.provisioning.inbox.is_some() => {
+                (false, next.receive_chunk(data)?)
             }
             _ => (false, Vec::new()),
         };
@@ -831,6 +852,22 @@ impl Emulator {
         let Some(aad) = aad else {
             return Ok(events);
         };
+        if self.provisioning.inbox.is_some() {
+            // Not provisioned yet: keep the announcement for after the snapshot.
+            events.extend(self.log_while_awaiting(epoch, aad)?);
+            return Ok(events);
+        }
+        events.extend(self.run_announcement(epoch, aad)?);
+        Ok(events)
+    }
+
+    /// Executes the announcement in `aad` of G epoch `epoch` (its seed must be retained).
+    pub(crate) fn run_announcement(
+        &mut self,
+        epoch: u64,
+        aad: &[u8],
+    ) -> Result<Vec<Event>, EmulatorError> {
+        let mut events = Vec::new();
         let Some(announcement) = VirtualClientActions::from_authenticated_data(aad)? else {
             return Ok(events);
         };
@@ -855,7 +892,7 @@ impl Emulator {
         Ok(events)
     }
 
-    fn seed(&self, g_epoch: u64) -> Result<&Secret, EmulatorError> {
+    pub(crate) fn seed(&self, g_epoch: u64) -> Result<&Secret, EmulatorError> {
         self.seeds
             .iter()
             .find(|(e, _)| *e == g_epoch)
@@ -1183,7 +1220,12 @@ impl Emulator {
                     group_id: gid,
                 }])
             }
-            VcActionType::Provision => Err(EmulatorError::UnsupportedAction(6)),
+            // Acted on by the new device only, while it awaits provisioning
+            // (`crate::provision`); checked here so every emulator refuses the same bad one.
+            VcActionType::Provision => {
+                crate::provision::ProvisionDetail::from_bytes(&action.detail)?;
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -1615,7 +1657,7 @@ fn secrets_of(action: &VirtualClientAction) -> Result<(Operation, u32), Emulator
             _ => (Operation::Proposal, 1),
         },
         VcActionType::CreateGroup => (Operation::GroupCreation, 1),
-        VcActionType::Provision => return Err(EmulatorError::UnsupportedAction(6)),
+        VcActionType::Provision => (Operation::Proposal, 0),
     })
 }
 

@@ -442,6 +442,30 @@ fn a_deferred_action_whose_seed_expires_is_a_typed_error() {
         alice.group(1, S).epoch_authenticator(),
         bob.group(0, S).epoch_authenticator()
     );
+    // The way back: the tablet waits for a fresh snapshot, the laptop provisions it.
+    alice.devices[2].em.await_reprovisioning();
+    let tablet_leaf = alice.devices[2].em.emulation_group().own_leaf_index();
+    w.ds.start_reader_at("alice V", "alice tablet", "alice laptop");
+    let mut r = w.rng();
+    let p = alice.devices[1].em.provision(tablet_leaf, &mut r).unwrap();
+    w.ds.send(&p).unwrap();
+    w.sync_g(&mut alice);
+    let mut r = w.rng();
+    let chunks = alice.devices[1].em.provisioning_messages(&mut r).unwrap();
+    let mut events = Vec::new();
+    for c in &chunks {
+        events.extend(
+            alice.devices[2]
+                .em
+                .process_emulation_message(c)
+                .unwrap()
+                .events,
+        );
+    }
+    assert!(events.contains(&Event::Provisioned));
+    w.sync_g_device(&mut alice, 0);
+    alice.assert_consistent();
+    assert_agree(&[&alice, &bob], S);
 }
 
 /// A version-1 state blob (before `retired` and `expired`) is still read.
@@ -449,9 +473,9 @@ fn a_deferred_action_whose_seed_expires_is_a_typed_error() {
 fn a_version_1_state_blob_is_read() {
     let (_, alice, _) = setup();
     let v2 = alice.devices[0].em.to_bytes().unwrap();
-    // Both new lists are empty here: two one-byte zero lengths at the end.
-    assert_eq!(&v2[v2.len() - 2..], &[0, 0]);
-    let mut v1 = v2[..v2.len() - 2].to_vec();
+    // The three fields version 2 added are empty here: one-byte zero lengths at the end.
+    assert_eq!(&v2[v2.len() - 3..], &[0, 0, 0]);
+    let mut v1 = v2[..v2.len() - 3].to_vec();
     v1[..2].copy_from_slice(&1u16.to_be_bytes());
     let restored = vmls_emulation::Emulator::from_bytes(&v1, EmulatorConfig::default()).unwrap();
     assert_eq!(restored.to_bytes().unwrap(), v2);
