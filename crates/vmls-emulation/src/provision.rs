@@ -272,12 +272,8 @@ impl Emulator {
                 .0
                 .get(offset..end)
                 .ok_or(EmulatorError::Internal)?;
-            let mut chunk = SecretBytes(Vec::with_capacity(chunk_len(data.len())));
-            chunk.0.extend_from_slice(&outbox.digest);
-            u32::try_from(offset)
-                .map_err(|_| EmulatorError::Internal)?
-                .encode(&mut chunk.0)?;
-            encode_opaque(&mut chunk.0, data)?;
+            let offset_u32 = u32::try_from(offset).map_err(|_| EmulatorError::Internal)?;
+            let chunk = SecretBytes(encode_chunk(&outbox.digest, offset_u32, data)?);
             let mut msg = vec![0u8; next.g.application_message_len(0, chunk.0.len())];
             let k = next.g.encrypt_application(&[], &chunk.0, rng, &mut msg)?;
             msg.truncate(k);
@@ -523,6 +519,20 @@ pub(crate) fn decode_provisioning(
         p.inbox = Some(i);
     }
     Ok(p)
+}
+
+/// Encodes a `ProvisioningChunk` (`struct { opaque snapshot_digest[32]; uint32 offset;
+/// opaque data<V>; }`).
+pub fn encode_chunk(
+    snapshot_digest: &[u8; 32],
+    offset: u32,
+    data: &[u8],
+) -> Result<Vec<u8>, EmulatorError> {
+    let mut out = Vec::with_capacity(chunk_len(data.len()));
+    out.extend_from_slice(snapshot_digest);
+    offset.encode(&mut out)?;
+    encode_opaque(&mut out, data)?;
+    Ok(out)
 }
 
 fn chunk_len(data_len: usize) -> usize {
