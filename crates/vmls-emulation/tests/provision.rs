@@ -12,8 +12,12 @@
 
 mod common;
 use common::{Device, World, assert_agree, params};
+use vmls_codec::Decode;
 use vmls_crypto::SignatureKeyPair;
-use vmls_emulation::{Emulator, EmulatorConfig, EmulatorError, Event, Request};
+use vmls_emulation::provision::{ProvisionDetail, encode_chunk};
+use vmls_emulation::{
+    Emulator, EmulatorConfig, EmulatorError, Event, Request, VirtualClientActions,
+};
 use vmls_group::group::{
     CommitOptions, Group, GroupConfig, ProcessedMessage, PskStore, create_key_package,
 };
@@ -123,6 +127,21 @@ fn a_new_device_is_provisioned_in_chunks_and_acts_as_v_at_once() {
     let mut r = w.rng();
     let p = alice.devices[1].em.provision(tablet_leaf, &mut r).unwrap();
     w.ds.send(&p).unwrap();
+    // The announced digest, as every emulator reads it from the G commit.
+    let announced_digest = {
+        let msg = vmls_group::MLSMessage::decode_exact(&p).unwrap();
+        let aad = match msg.body {
+            vmls_group::MLSMessageBody::PrivateMessage(pm) => pm.authenticated_data.0,
+            vmls_group::MLSMessageBody::PublicMessage(pm) => pm.content.authenticated_data.0,
+            _ => panic!(),
+        };
+        let a = VirtualClientActions::from_authenticated_data(&aad)
+            .unwrap()
+            .unwrap();
+        ProvisionDetail::from_bytes(&a.actions[0].detail)
+            .unwrap()
+            .snapshot_digest
+    };
     // Small G messages, so the snapshot needs many chunks.
     let mut cfg = *alice.devices[1].em.emulation_group().config();
     cfg.max_message_size = 1000;
@@ -160,6 +179,31 @@ fn a_new_device_is_provisioned_in_chunks_and_acts_as_v_at_once() {
     bad[last] ^= 1;
     assert!(tablet.process_emulation_message(&bad).is_err());
     assert_eq!(tablet.to_bytes().unwrap(), before);
+    // A G member's chunk that does not match the announced snapshot (another digest, or
+    // bytes past its end) is a typed error and changes nothing.
+    let digest = {
+        let mut d = [0u8; 32];
+        d[0] = 1;
+        d
+    };
+    for chunk in [
+        encode_chunk(&digest, 0, b"not the snapshot").unwrap(),
+        encode_chunk(&announced_digest, u32::MAX - 3, b"past the end").unwrap(),
+    ] {
+        let g = alice.devices[0].em.emulation_group_mut();
+        let mut msg = vec![0u8; g.application_message_len(0, chunk.len())];
+        let n = g
+            .encrypt_application(&[], &chunk, &mut w.rng(), &mut msg)
+            .unwrap();
+        msg.truncate(n);
+        let tablet = &mut alice.devices[2].em;
+        assert_eq!(
+            tablet.process_emulation_message(&msg).err(),
+            Some(EmulatorError::ProvisioningMismatch)
+        );
+        assert_eq!(tablet.to_bytes().unwrap(), before);
+    }
+    let tablet = &mut alice.devices[2].em;
     *tablet = Emulator::from_bytes(&before, EmulatorConfig::default()).unwrap();
     // Resumed: the laptop resends everything; what the tablet has is ignored.
     let mut r = w.rng();
