@@ -311,7 +311,9 @@ impl Emulator {
         for a in &announcement.actions {
             if a.action == VcActionType::Provision {
                 let d = ProvisionDetail::from_bytes(&a.detail)?;
-                if d.new_emulator_leaf == own && inbox.expected.is_none() {
+                // A later `provision` for this device replaces an earlier one (a fresh
+                // snapshot: the way back when the first could not be installed).
+                if d.new_emulator_leaf == own {
                     if d.snapshot_len > max_len {
                         return Err(EmulatorError::Full(Store::Buffered));
                     }

@@ -259,3 +259,99 @@ fn a_new_device_is_provisioned_in_chunks_and_acts_as_v_at_once() {
     w.sync_v(&mut bob);
     assert_agree(&[&alice, &bob], S);
 }
+
+/// The laptop adds a tablet to G that waits for provisioning; returns its G leaf.
+fn add_tablet(w: &mut World, alice: &mut common::Person) -> u32 {
+    let (kp, kp_private) = create_key_package::<vmls_crypto::Mls128ChaCha, _>(
+        &params("alice tablet"),
+        &SignatureKeyPair::generate(&mut w.rng()),
+        &mut w.rng(),
+    )
+    .unwrap();
+    let out = alice.devices[1]
+        .em
+        .emulation_group_mut()
+        .commit(
+            &CommitOptions {
+                proposals: vec![Proposal::Add(Add {
+                    key_package: kp.clone(),
+                })],
+                ..CommitOptions::default()
+            },
+            &mut w.rng(),
+        )
+        .unwrap();
+    w.ds.send(&out.commit).unwrap();
+    w.sync_g(alice);
+    let g_id = alice.g_id.clone();
+    w.ds.add_member(&g_id, "alice tablet");
+    let g = Group::join_from_welcome_bytes(
+        &out.welcome.unwrap(),
+        &kp,
+        &kp_private,
+        None,
+        PskStore::new(),
+        GroupConfig::default(),
+    )
+    .unwrap();
+    let leaf = g.own_leaf_index();
+    alice.devices.push(Device {
+        name: "alice tablet".into(),
+        em: Emulator::new_awaiting_provisioning(g, EmulatorConfig::default()),
+    });
+    leaf
+}
+
+/// A second `provision` for the same device replaces the first (the way back when the first
+/// snapshot cannot be completed): the old snapshot's chunks are refused, the new one installs.
+#[test]
+fn a_fresh_provision_replaces_an_earlier_one() {
+    let mut w = World::new();
+    let mut alice = w.person("alice", &["alice phone", "alice laptop"], 1);
+    let leaf = add_tablet(&mut w, &mut alice);
+    let p1 = alice.devices[1].em.provision(leaf, &mut w.rng()).unwrap();
+    w.ds.send(&p1).unwrap();
+    w.sync_g(&mut alice);
+    let old = alice.devices[1]
+        .em
+        .provisioning_messages(&mut w.rng())
+        .unwrap();
+    // The phone publishes KeyPackages meanwhile; the phone provisions afresh.
+    w.announce(
+        &mut alice,
+        0,
+        &[Request::PublishKeyPackages {
+            vc_id: 1,
+            count: 1,
+            lifetime: common::FOREVER,
+        }],
+    );
+    w.sync_g(&mut alice);
+    let p2 = alice.devices[0].em.provision(leaf, &mut w.rng()).unwrap();
+    w.ds.send(&p2).unwrap();
+    w.sync_g(&mut alice);
+    let tablet = &mut alice.devices[2].em;
+    let before = tablet.to_bytes().unwrap();
+    assert_eq!(
+        tablet.process_emulation_message(&old[0]).err(),
+        Some(EmulatorError::ProvisioningMismatch)
+    );
+    assert_eq!(tablet.to_bytes().unwrap(), before);
+    let new = alice.devices[0]
+        .em
+        .provisioning_messages(&mut w.rng())
+        .unwrap();
+    let mut events = Vec::new();
+    for c in &new {
+        events.extend(
+            alice.devices[2]
+                .em
+                .process_emulation_message(c)
+                .unwrap()
+                .events,
+        );
+    }
+    assert!(events.contains(&Event::Provisioned));
+    alice.assert_consistent();
+    assert_eq!(alice.devices[2].em.key_packages(1).unwrap().len(), 3);
+}
