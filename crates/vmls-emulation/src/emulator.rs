@@ -1441,7 +1441,9 @@ impl Emulator {
         let gi = vc
             .group_index(gid)
             .ok_or(EmulatorError::NotInGroup { vc_id })?;
-        if let Some(done) = self.try_retired(vc_id, gi, gid, message)? {
+        if !vmls_group::framing::cbam::is_cbam(message)
+            && let Some(done) = self.try_retired(vc_id, gi, gid, message)?
+        {
             return Ok(done);
         }
         let vc = self.vc(vc_id)?;
