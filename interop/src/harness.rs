@@ -91,6 +91,12 @@ impl<'a> Ctx<'a> {
         Ok(Member::new(name, (self.wrap)(role, p)))
     }
 
+    /// A client the scenario built itself (e.g. a virtual client), playing `role`: wrapped
+    /// like [`Ctx::party`] so the negative controls reach it too.
+    pub fn adopt(&self, role: usize, name: &str, p: Box<dyn Party>) -> Member {
+        Member::new(name.to_string(), (self.wrap)(role, p))
+    }
+
     /// An extra client (not wrapped) of `kind`.
     pub fn extra(&self, kind: &'static str, name: &str, config: &PartyConfig) -> Res<Member> {
         let name = format!("{name}-{kind}");

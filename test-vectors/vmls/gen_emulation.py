@@ -178,6 +178,19 @@ def main() -> None:
         ]),
         announcement_case("empty action list", []),
     ]
+    # provision (6): vc_id 0, empty target, ProvisionDetail { uint32 new_emulator_leaf;
+    # opaque snapshot_digest[32]; uint32 snapshot_len; uint64 snapshot_epoch; }, and one
+    # ProvisioningChunk { opaque snapshot_digest[32]; uint32 offset; opaque data<V>; } of it.
+    snapshot = m.deterministic_bytes("snapshot") * 5
+    digest = hashlib.sha256(snapshot).digest()
+    case = announcement_case("provision the emulator at G leaf 3", [
+        (0, 6, b"", m.u32(3) + digest + m.u32(len(snapshot)) + m.u64(12)),
+    ])
+    part = snapshot[64:128]
+    case["snapshot"] = snapshot.hex()
+    case["chunk"] = {"offset": 64, "data": part.hex(),
+                     "encoded": (digest + m.u32(64) + m.opaque(part)).hex()}
+    cases.append(case)
     with open(os.path.join(HERE, "emulation.json"), "w") as f:
         json.dump({
             "description": "Virtual-client emulation (draft-kohbrok-mls-virtual-clients-03 "

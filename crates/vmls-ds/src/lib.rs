@@ -147,6 +147,14 @@ impl DeliveryService {
             .push(message.to_vec());
     }
 
+    /// Starts `reader` on `queue` where `from` is now (a new emulator continues from the
+    /// position of the one that provisioned it).
+    pub fn start_reader_at(&mut self, queue: &str, reader: &str, from: &str) {
+        let q = self.queues.entry(queue.to_string()).or_default();
+        let at = q.cursors.get(from).copied().unwrap_or(0);
+        q.cursors.insert(reader.to_string(), at);
+    }
+
     /// The messages of `queue` that `reader` has not read yet (and marks them read).
     pub fn read(&mut self, queue: &str, reader: &str) -> Vec<Vec<u8>> {
         let q = self.queues.entry(queue.to_string()).or_default();

@@ -71,7 +71,7 @@ pub enum VcActionType {
     Commit = 4,
     /// V leaves `target_group_id` (proposes its own removal).
     LeaveGroup = 5,
-    /// Provision a new emulator (not executed by this build).
+    /// Provision a new emulator (`crate::provision::ProvisionDetail`).
     Provision = 6,
     /// V sends a proposal in `target_group_id`.
     Propose = 7,

@@ -46,13 +46,16 @@ pub struct EmulatorConfig {
     pub max_key_packages: usize,
     /// Welcomes kept before their join is announced.
     pub max_welcomes: usize,
-    /// Digests of this emulator's own CBAMs kept to recognise their echo.
+    /// Digests of this emulator's own CBAMs and of V's proposals kept to recognise their echo.
     pub max_sent_cbams: usize,
+    /// Most bytes of a provisioning snapshot a new device accepts (`crate::provision`).
+    pub max_provisioning_len: u32,
 }
 
 impl EmulatorConfig {
     /// The defaults: 4 retained seeds, 64 buffered messages, 16 deferred actions, 16 virtual
-    /// clients, 64 groups and 64 KeyPackages per virtual client, 8 Welcomes, 256 sent CBAMs.
+    /// clients, 64 groups and 64 KeyPackages per virtual client, 8 Welcomes, 256 sent CBAMs,
+    /// 4 MiB provisioning snapshots.
     pub const DEFAULT: Self = Self {
         vc_group_config: GroupConfig::DEFAULT,
         max_retained_seeds: 4,
@@ -63,6 +66,7 @@ impl EmulatorConfig {
         max_key_packages: 64,
         max_welcomes: 8,
         max_sent_cbams: 256,
+        max_provisioning_len: 4 * 1024 * 1024,
     };
 }
 
@@ -179,7 +183,7 @@ pub enum Event {
         group_id: Vec<u8>,
     },
     /// An announced action was not executed: the group moved past the announced epoch (another
-    /// commit won), or its G seed expired.
+    /// commit won).
     Superseded {
         /// The virtual client.
         vc_id: u32,
@@ -211,6 +215,71 @@ pub enum Event {
         /// The group.
         group_id: Vec<u8>,
     },
+    /// V's own proposal (or leave) came back from the Delivery Service: already cached when the
+    /// action ran (a PrivateMessage from V's own leaf cannot be decrypted again).
+    OwnProposalEcho {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+    },
+    /// A buffered higher-level message failed when its turn came (for example V's commit
+    /// that lost to another one, or a message of an epoch V's copy has left): it is dropped.
+    BufferedDropped {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+        /// Why it failed.
+        error: EmulatorError,
+    },
+    /// A deferred action was dropped because its G seed expired (older than
+    /// [`EmulatorConfig::max_retained_seeds`] G epochs). If the higher-level group accepted V's
+    /// message of that action, this emulator cannot follow it: processing it later fails with
+    /// [`EmulatorError::SeedExpired`] and the way back is re-provisioning V's state from a
+    /// sibling (docs/spec-decisions.md, "Seeds kept").
+    ActionExpired {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+        /// The G epoch that announced the action.
+        g_epoch: u64,
+    },
+    /// V had a pending commit in the group at the epoch a new action of V was announced for:
+    /// the commit never came back and lost to nothing, so every emulator abandons it before
+    /// running the new action (docs/spec-decisions.md, "Abandoned pending commits"). If it
+    /// does come back after all (accepted by the Delivery Service), it is still merged.
+    PendingCommitAbandoned {
+        /// The virtual client.
+        vc_id: u32,
+        /// The group.
+        group_id: Vec<u8>,
+        /// V's epoch in the group.
+        epoch: u64,
+    },
+    /// A G commit removed other emulators: V's unused KeyPackages are deleted here, because
+    /// the removed devices hold their private keys. Delete them from the KeyPackage directory
+    /// (and publish fresh ones, e.g. in the same announcement).
+    KeyPackagesRevoked {
+        /// The virtual client.
+        vc_id: u32,
+        /// The revoked KeyPackages.
+        key_packages: Vec<KeyPackage>,
+    },
+    /// Provisioning progressed: `received` of `total` snapshot bytes are in.
+    ProvisioningProgress {
+        /// Bytes received.
+        received: u32,
+        /// Snapshot length.
+        total: u32,
+    },
+    /// This device now holds the virtual clients' state (the snapshot, then the announcements
+    /// it logged while waiting, replayed).
+    Provisioned,
+    /// A G commit removed this emulator: its copies of the virtual clients, seeds and buffers
+    /// are deleted (only its own, now inactive, G state is left).
+    EmulatorRemoved,
     /// V was removed from a group; its state there is deleted.
     Removed {
         /// The virtual client.
@@ -269,6 +338,23 @@ pub(crate) struct Deferred {
     pub(crate) action: VirtualClientAction,
 }
 
+/// V's group as it was before an abandoned pending commit (kept in case the commit comes back).
+#[derive(Clone, Debug)]
+pub(crate) struct Retired {
+    pub(crate) vc_id: u32,
+    pub(crate) group: Group,
+}
+
+/// An action whose G seed expired while it was deferred.
+#[derive(Clone, Debug)]
+pub(crate) struct Expired {
+    pub(crate) vc_id: u32,
+    pub(crate) group_id: Vec<u8>,
+    /// V's epoch in the group the action named (0 for a join).
+    pub(crate) epoch: u64,
+    pub(crate) g_epoch: u64,
+}
+
 /// This emulator's CBAM generation counter for V in a group (draft 5.5.1: per sending client).
 #[derive(Clone, Debug)]
 pub(crate) struct CbamCounter {
@@ -294,6 +380,9 @@ pub struct Emulator {
     pub(crate) welcomes: Vec<(u32, [u8; 32], Vec<u8>)>,
     pub(crate) cbam_counters: Vec<CbamCounter>,
     pub(crate) sent_cbams: Vec<[u8; 32]>,
+    pub(crate) retired: Vec<Retired>,
+    pub(crate) expired: Vec<Expired>,
+    pub(crate) provisioning: crate::provision::Provisioning,
 }
 
 /// The group id of an encoded PublicMessage, PrivateMessage or CBAM (the field after the
@@ -355,6 +444,9 @@ impl Emulator {
             welcomes: Vec::new(),
             cbam_counters: Vec::new(),
             sent_cbams: Vec::new(),
+            retired: Vec::new(),
+            expired: Vec::new(),
+            provisioning: Default::default(),
         }
     }
 
@@ -584,14 +676,59 @@ impl Emulator {
         requests: &[Request],
         rng: &mut R,
     ) -> Result<Vec<u8>, EmulatorError> {
+        self.announce_with(requests, Vec::new(), Vec::new(), rng)
+    }
+
+    /// Removes emulator devices (their leaves in G) with one G commit that, in the same
+    /// announcement, has every virtual client commit in every higher-level group it is in
+    /// (issue 18, draft-kohbrok-mls-virtual-clients-03 section 5.3 and "Example protocol
+    /// flow"): the commits' path secrets and leaf keys come from the G epoch the removal
+    /// creates, which the removed devices never learn, so after those commits they can decrypt
+    /// nothing in any of V's groups. On every remaining emulator the G commit also revokes
+    /// V's unused KeyPackages (the removed devices hold their private keys):
+    /// [`Event::KeyPackagesRevoked`]. At most [`crate::announce::MAX_ACTIONS`] (V, group)
+    /// pairs fit one announcement (`AnnouncementError::TooLarge` beyond).
+    pub fn remove_emulators<R: CryptoRng + ?Sized>(
+        &mut self,
+        leaves: &[u32],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, EmulatorError> {
+        let mut requests = Vec::new();
+        for vc in &self.vcs {
+            for g in &vc.groups {
+                requests.push(Request::Commit {
+                    vc_id: vc.vc_id,
+                    group_id: g.group_id().to_vec(),
+                    proposals: Vec::new(),
+                    include_pending: false,
+                });
+            }
+        }
+        let proposals = leaves
+            .iter()
+            .map(|l| Proposal::Remove(vmls_group::Remove { removed: *l }))
+            .collect();
+        self.announce_with(&requests, proposals, Vec::new(), rng)
+    }
+
+    /// [`Emulator::announce`] with G proposals by value in the announcing commit.
+    pub(crate) fn announce_with<R: CryptoRng + ?Sized>(
+        &mut self,
+        requests: &[Request],
+        g_proposals: Vec<Proposal>,
+        extra: Vec<VirtualClientAction>,
+        rng: &mut R,
+    ) -> Result<Vec<u8>, EmulatorError> {
         let mut next = self.clone();
         let mut actions = Vec::with_capacity(requests.len());
         for r in requests {
             actions.push(next.request_to_action(r)?);
         }
+        actions.extend(extra);
         let aad = VirtualClientActions { actions }.to_authenticated_data()?;
         let out = next.g.commit(
             &CommitOptions {
+                proposals: g_proposals,
                 force_path: true,
                 include_pending: true,
                 authenticated_data: aad.clone(),
@@ -601,7 +738,7 @@ impl Emulator {
         )?;
         let mut dry = next.clone();
         dry.g.merge_pending_commit()?;
-        dry.on_new_g_epoch(Some(&aad))?;
+        dry.after_g_commit(&out.summary, Some(&aad))?;
         *self = next;
         Ok(out.commit)
     }
@@ -624,8 +761,11 @@ impl Emulator {
         let (own, events) = match &processed {
             ProcessedMessage::Commit(summary) => {
                 let own = summary.sender == Sender::Member(own_leaf);
-                let events = next.on_new_g_epoch(aad.as_deref())?;
+                let events = next.after_g_commit(summary, aad.as_deref())?;
                 (own, events)
+            }
+            ProcessedMessage::Application { data, .. } if next.provisioning.inbox.is_some() => {
+                (false, next.receive_chunk(data)?)
             }
             _ => (false, Vec::new()),
         };
@@ -635,6 +775,45 @@ impl Emulator {
             own,
             events,
         })
+    }
+
+    /// After a G commit. If it removed this emulator, V's state here is deleted (this device
+    /// no longer learns G's seeds, so it could not follow V anyway) and nothing is executed.
+    /// If it removed other emulators, V's unused KeyPackages are revoked first (the removed
+    /// devices hold their private keys). Then the new epoch's seed is kept and the
+    /// announcement executed.
+    fn after_g_commit(
+        &mut self,
+        summary: &vmls_group::group::CommitSummary,
+        aad: Option<&[u8]>,
+    ) -> Result<Vec<Event>, EmulatorError> {
+        if summary.self_removed {
+            self.vcs.clear();
+            self.seeds.clear();
+            self.buffered.clear();
+            self.deferred.clear();
+            self.welcomes.clear();
+            self.cbam_counters.clear();
+            self.sent_cbams.clear();
+            self.retired.clear();
+            self.expired.clear();
+            return Ok(vec![Event::EmulatorRemoved]);
+        }
+        let mut events = Vec::new();
+        if !summary.removed.is_empty() {
+            for vc in &mut self.vcs {
+                if vc.key_packages.is_empty() {
+                    continue;
+                }
+                let key_packages = vc.key_packages.drain(..).map(|(k, _)| k).collect();
+                events.push(Event::KeyPackagesRevoked {
+                    vc_id: vc.vc_id,
+                    key_packages,
+                });
+            }
+        }
+        events.extend(self.on_new_g_epoch(aad)?);
+        Ok(events)
     }
 
     /// After G moved to a new epoch: keep its seed, execute the announcement if any.
@@ -651,10 +830,19 @@ impl Emulator {
                 if self.deferred.get(i).is_some_and(|d| d.g_epoch == old) {
                     let d = self.deferred.remove(i);
                     let epoch = action_epoch(&d.action).unwrap_or(0);
-                    events.push(Event::Superseded {
+                    if self.expired.len() >= self.config.max_deferred {
+                        self.expired.remove(0);
+                    }
+                    self.expired.push(Expired {
+                        vc_id: d.action.vc_id,
+                        group_id: d.action.target_group_id.clone(),
+                        epoch,
+                        g_epoch: old,
+                    });
+                    events.push(Event::ActionExpired {
                         vc_id: d.action.vc_id,
                         group_id: d.action.target_group_id,
-                        epoch,
+                        g_epoch: old,
                     });
                 } else {
                     i += 1;
@@ -664,6 +852,22 @@ impl Emulator {
         let Some(aad) = aad else {
             return Ok(events);
         };
+        if self.provisioning.inbox.is_some() {
+            // Not provisioned yet: keep the announcement for after the snapshot.
+            events.extend(self.log_while_awaiting(epoch, aad)?);
+            return Ok(events);
+        }
+        events.extend(self.run_announcement(epoch, aad)?);
+        Ok(events)
+    }
+
+    /// Executes the announcement in `aad` of G epoch `epoch` (its seed must be retained).
+    pub(crate) fn run_announcement(
+        &mut self,
+        epoch: u64,
+        aad: &[u8],
+    ) -> Result<Vec<Event>, EmulatorError> {
+        let mut events = Vec::new();
         let Some(announcement) = VirtualClientActions::from_authenticated_data(aad)? else {
             return Ok(events);
         };
@@ -688,7 +892,7 @@ impl Emulator {
         Ok(events)
     }
 
-    fn seed(&self, g_epoch: u64) -> Result<&Secret, EmulatorError> {
+    pub(crate) fn seed(&self, g_epoch: u64) -> Result<&Secret, EmulatorError> {
         self.seeds
             .iter()
             .find(|(e, _)| *e == g_epoch)
@@ -881,6 +1085,25 @@ impl Emulator {
                     }]);
                 }
                 let mut group = group.clone();
+                let mut events = Vec::new();
+                if group.has_pending_commit() {
+                    // V's commit at this epoch never came back and nothing beat it: every
+                    // emulator reaches this announcement at the same point of G's order with
+                    // the same pending commit, so all abandon it alike. The group as it was
+                    // is kept in case the commit comes back after all.
+                    self.retired
+                        .retain(|r| !(r.vc_id == vc_id && r.group.group_id() == gid.as_slice()));
+                    self.retired.push(Retired {
+                        vc_id,
+                        group: group.clone(),
+                    });
+                    group.clear_pending_commit();
+                    events.push(Event::PendingCommitAbandoned {
+                        vc_id,
+                        group_id: gid.clone(),
+                        epoch,
+                    });
+                }
                 let (message, welcome) = match action.action {
                     VcActionType::Commit => {
                         let d = CommitDetail::from_bytes(&action.detail)?;
@@ -930,15 +1153,22 @@ impl Emulator {
                         (m, None)
                     }
                 };
+                if action.action != VcActionType::Commit {
+                    // The echo of V's proposal is recognised by its digest (as own CBAMs are).
+                    if self.sent_cbams.len() >= self.config.max_sent_cbams.max(1) {
+                        self.sent_cbams.remove(0);
+                    }
+                    self.sent_cbams.push(digest(&message));
+                }
                 let vc = self.vc_mut(vc_id)?;
                 let slot = vc.groups.get_mut(gi).ok_or(EmulatorError::Internal)?;
                 *slot = group;
-                let mut events = vec![Event::Outgoing {
+                events.push(Event::Outgoing {
                     vc_id,
                     group_id: gid.clone(),
                     message,
                     welcome,
-                }];
+                });
                 events.extend(self.drain_buffered(vc_id, &gid)?);
                 Ok(events)
             }
@@ -990,7 +1220,12 @@ impl Emulator {
                     group_id: gid,
                 }])
             }
-            VcActionType::Provision => Err(EmulatorError::UnsupportedAction(6)),
+            // Acted on by the new device only, while it awaits provisioning
+            // (`crate::provision`); checked here so every emulator refuses the same bad one.
+            VcActionType::Provision => {
+                crate::provision::ProvisionDetail::from_bytes(&action.detail)?;
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -1072,7 +1307,23 @@ impl Emulator {
     ) -> Result<Vec<Event>, EmulatorError> {
         let mut next = self.clone();
         let gid = message_group_id(message)?.to_vec();
-        next.vc_group(vc_id, &gid)?;
+        if next.vc(vc_id)?.group_index(&gid).is_none() {
+            // Not in the group (yet): buffered while V's join is on its way (a join announced
+            // and waiting, or a Welcome for the group in store), refused otherwise.
+            if let Some(x) = next
+                .expired
+                .iter()
+                .find(|x| x.vc_id == vc_id && x.group_id == gid)
+            {
+                return Err(EmulatorError::SeedExpired { epoch: x.g_epoch });
+            }
+            if !next.join_pending(vc_id, &gid) {
+                return Err(EmulatorError::NotInGroup { vc_id });
+            }
+            let events = next.buffer(vc_id, &gid, message)?;
+            *self = next;
+            return Ok(events);
+        }
         let events = if next
             .buffered
             .iter()
@@ -1087,6 +1338,21 @@ impl Emulator {
         };
         *self = next;
         Ok(events)
+    }
+
+    /// Whether V's join of `gid` is on its way: a deferred `join_group` for it, or a stored
+    /// Welcome of V for it.
+    fn join_pending(&self, vc_id: u32, gid: &[u8]) -> bool {
+        self.deferred.iter().any(|d| {
+            d.action.vc_id == vc_id
+                && d.action.action == VcActionType::JoinGroup
+                && d.action.target_group_id == gid
+        }) || self.welcomes.iter().any(|(v, _, w)| {
+            *v == vc_id
+                && self
+                    .welcome_target(vc_id, w)
+                    .is_ok_and(|(g, _)| g.as_slice() == gid)
+        })
     }
 
     fn buffer(
@@ -1118,8 +1384,16 @@ impl Emulator {
             .position(|b| b.vc_id == vc_id && b.group_id == gid)
         {
             if self.vc(vc_id)?.group_index(gid).is_none() {
+                let before = self.buffered.len();
                 self.buffered
                     .retain(|b| !(b.vc_id == vc_id && b.group_id == gid));
+                for _ in self.buffered.len()..before {
+                    events.push(Event::BufferedDropped {
+                        vc_id,
+                        group_id: gid.to_vec(),
+                        error: EmulatorError::NotInGroup { vc_id },
+                    });
+                }
                 break;
             }
             let msg = self
@@ -1134,10 +1408,15 @@ impl Emulator {
                     self.buffered.remove(i);
                     events.extend(ev);
                 }
-                Err(_) => {
+                Err(error) => {
                     // A buffered message that fails now (e.g. V's commit that lost to another
-                    // one) is dropped: it can never apply.
+                    // one) is dropped, and reported: it can never apply.
                     self.buffered.remove(i);
+                    events.push(Event::BufferedDropped {
+                        vc_id,
+                        group_id: gid.to_vec(),
+                        error,
+                    });
                 }
             }
         }
@@ -1146,24 +1425,34 @@ impl Emulator {
 
     /// One higher-level message, in order.
     fn handle(&mut self, vc_id: u32, gid: &[u8], message: &[u8]) -> Result<Handled, EmulatorError> {
-        if vmls_group::framing::cbam::is_cbam(message) {
-            let d = digest(message);
-            if let Some(i) = self.sent_cbams.iter().position(|x| *x == d) {
-                self.sent_cbams.remove(i);
-                return Ok(Handled::Done(vec![Event::OwnCbamEcho {
-                    vc_id,
-                    group_id: gid.to_vec(),
-                }]));
-            }
+        let d = digest(message);
+        if let Some(i) = self.sent_cbams.iter().position(|x| *x == d) {
+            self.sent_cbams.remove(i);
+            let group_id = gid.to_vec();
+            return Ok(Handled::Done(vec![
+                if vmls_group::framing::cbam::is_cbam(message) {
+                    Event::OwnCbamEcho { vc_id, group_id }
+                } else {
+                    Event::OwnProposalEcho { vc_id, group_id }
+                },
+            ]));
         }
         let vc = self.vc(vc_id)?;
         let gi = vc
             .group_index(gid)
             .ok_or(EmulatorError::NotInGroup { vc_id })?;
+        if !vmls_group::framing::cbam::is_cbam(message)
+            && let Some(done) = self.try_retired(vc_id, gi, gid, message)?
+        {
+            return Ok(done);
+        }
+        let vc = self.vc(vc_id)?;
         let group = vc.groups.get(gi).ok_or(EmulatorError::Internal)?;
         let own = Sender::Member(group.own_leaf_index());
         let staged = match group.stage_message(message) {
-            Err(GroupError::UnexpectedOwnCommit) => return Ok(Handled::NeedsAnnouncement),
+            Err(GroupError::UnexpectedOwnCommit) => {
+                return self.own_commit_without_pending(vc_id, gi, gid);
+            }
             Err(e) => return Err(e.into()),
             Ok(s) => s,
         };
@@ -1192,14 +1481,105 @@ impl Emulator {
                 .retain(|d| !(d.action.vc_id == vc_id && d.action.target_group_id == gid));
             self.cbam_counters
                 .retain(|c| !(c.vc_id == vc_id && c.group_id == gid));
+            self.retired
+                .retain(|r| !(r.vc_id == vc_id && r.group.group_id() == gid));
+            self.expired
+                .retain(|x| !(x.vc_id == vc_id && x.group_id == gid));
             events.push(Event::Removed {
                 vc_id,
                 group_id: gid.to_vec(),
             });
         } else if is_commit {
+            self.prune_after_commit(vc_id, gid)?;
             events.extend(self.run_deferred(vc_id, gid)?);
         }
         Ok(Handled::Done(events))
+    }
+
+    /// Drops the abandoned-commit snapshots and expiry records of (V, group) that the group's
+    /// new epoch made moot.
+    fn prune_after_commit(&mut self, vc_id: u32, gid: &[u8]) -> Result<(), EmulatorError> {
+        let epoch = self.vc_group(vc_id, gid)?.epoch();
+        self.retired.retain(|r| {
+            !(r.vc_id == vc_id && r.group.group_id() == gid && r.group.epoch() < epoch)
+        });
+        self.expired
+            .retain(|x| !(x.vc_id == vc_id && x.group_id == gid && x.epoch < epoch));
+        Ok(())
+    }
+
+    /// An abandoned commit of V that the Delivery Service accepted after all: it is V's
+    /// pending commit in the snapshot kept when it was abandoned, so it merges there and the
+    /// snapshot replaces V's group (whatever V did meanwhile at that epoch lost to it).
+    fn try_retired(
+        &mut self,
+        vc_id: u32,
+        gi: usize,
+        gid: &[u8],
+        message: &[u8],
+    ) -> Result<Option<Handled>, EmulatorError> {
+        let epoch = self
+            .vc(vc_id)?
+            .groups
+            .get(gi)
+            .ok_or(EmulatorError::Internal)?
+            .epoch();
+        if let Some(ri) = self
+            .retired
+            .iter()
+            .position(|r| r.vc_id == vc_id && r.group.group_id() == gid && r.group.epoch() == epoch)
+        {
+            let mut snapshot = self
+                .retired
+                .get(ri)
+                .ok_or(EmulatorError::Internal)?
+                .group
+                .clone();
+            let own = Sender::Member(snapshot.own_leaf_index());
+            if let Ok(staged) = snapshot.stage_message(message)
+                && matches!(staged.outcome(), ProcessedMessage::Commit(s) if s.sender == own)
+            {
+                let outcome = snapshot.merge_staged(staged)?;
+                self.retired.remove(ri);
+                let vc = self.vc_mut(vc_id)?;
+                let slot = vc.groups.get_mut(gi).ok_or(EmulatorError::Internal)?;
+                *slot = snapshot;
+                let mut events = vec![Event::Processed {
+                    vc_id,
+                    group_id: gid.to_vec(),
+                    outcome,
+                }];
+                self.prune_after_commit(vc_id, gid)?;
+                events.extend(self.run_deferred(vc_id, gid)?);
+                return Ok(Some(Handled::Done(events)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A commit from V's own leaf that is not V's pending commit: the commit of an action
+    /// whose seed expired here ([`EmulatorError::SeedExpired`]), or one whose announcement
+    /// has not been processed yet (buffered).
+    fn own_commit_without_pending(
+        &mut self,
+        vc_id: u32,
+        gi: usize,
+        gid: &[u8],
+    ) -> Result<Handled, EmulatorError> {
+        let epoch = self
+            .vc(vc_id)?
+            .groups
+            .get(gi)
+            .ok_or(EmulatorError::Internal)?
+            .epoch();
+        if let Some(x) = self
+            .expired
+            .iter()
+            .find(|x| x.vc_id == vc_id && x.group_id == gid && x.epoch == epoch)
+        {
+            return Err(EmulatorError::SeedExpired { epoch: x.g_epoch });
+        }
+        Ok(Handled::NeedsAnnouncement)
     }
 
     /// Sends `data` as V in a group: a CBAM whose challenge context carries this emulator's
@@ -1279,7 +1659,7 @@ fn secrets_of(action: &VirtualClientAction) -> Result<(Operation, u32), Emulator
             _ => (Operation::Proposal, 1),
         },
         VcActionType::CreateGroup => (Operation::GroupCreation, 1),
-        VcActionType::Provision => return Err(EmulatorError::UnsupportedAction(6)),
+        VcActionType::Provision => (Operation::Proposal, 0),
     })
 }
 

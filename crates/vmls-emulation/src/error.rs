@@ -56,6 +56,11 @@ pub enum EmulatorError {
     },
     /// An action type this build does not execute.
     UnsupportedAction(u8),
+    /// Provisioning: this device is not in the right phase (not provisioned yet for acting;
+    /// no snapshot announced or kept for sending or receiving chunks).
+    NotProvisioned,
+    /// Provisioning: a chunk or snapshot that does not match the announced digest or length.
+    ProvisioningMismatch,
     /// An invariant of the emulator broke (a bug, never input).
     Internal,
 }

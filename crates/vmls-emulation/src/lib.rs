@@ -55,6 +55,7 @@ pub mod announce;
 pub mod derive;
 mod emulator;
 mod error;
+pub mod provision;
 mod state;
 
 pub use announce::{

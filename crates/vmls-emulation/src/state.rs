@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! struct {
-//!   uint16 version = 1;
+//!   uint16 version = 2;
 //!   opaque emulation_group<V>;                 // Group::to_bytes of this emulator's G state
 //!   VirtualClientState virtual_clients<V>;
 //!   struct { uint64 epoch; opaque vc_epoch_secret[32]; } seeds<V>;
@@ -11,6 +11,9 @@
 //!   struct { uint32 vc_id; opaque digest[32]; opaque welcome<V>; } welcomes<V>;
 //!   struct { uint32 vc_id; opaque group_id<V>; uint64 epoch; uint64 generation; } cbam_counters<V>;
 //!   opaque sent_cbams[32]<V>;
+//!   struct { uint32 vc_id; opaque group_blob<V>; } retired<V>;   // V's group before an abandoned commit
+//!   struct { uint32 vc_id; opaque group_id<V>; uint64 epoch; uint64 g_epoch; } expired<V>;
+//!   opaque provisioning<V>;                    // crate::provision (empty: none in progress)
 //! } EmulatorState;
 //! struct {
 //!   uint32 vc_id; Credential credential; opaque signature_seed[32];
@@ -30,11 +33,14 @@ use vmls_group::group::{Group, KeyPackagePrivate};
 use vmls_tree::Credential;
 
 use crate::announce::VirtualClientAction;
-use crate::emulator::{Buffered, CbamCounter, Deferred, Emulator, EmulatorConfig, VirtualClient};
+use crate::emulator::{
+    Buffered, CbamCounter, Deferred, Emulator, EmulatorConfig, Expired, Retired, VirtualClient,
+};
 use crate::error::{EmulatorError, Store};
 
-/// Version of the state blob this build writes (and the only one it reads).
-pub const EMULATOR_STATE_VERSION: u16 = 1;
+/// Version of the state blob this build writes. Version 2 added `retired` and `expired`;
+/// version 1 blobs (without them) are still read.
+pub const EMULATOR_STATE_VERSION: u16 = 2;
 
 fn opaque_of<F>(out: &mut Vec<u8>, f: F) -> Result<(), EmulatorError>
 where
@@ -124,25 +130,23 @@ impl Emulator {
         Ok(out)
     }
 
-    /// The state blob (see the module documentation).
-    pub fn to_bytes(&self) -> Result<Vec<u8>, EmulatorError> {
-        let mut out = Vec::new();
-        EMULATOR_STATE_VERSION.encode(&mut out)?;
-        encode_opaque(&mut out, &self.g.to_bytes()?)?;
-        opaque_of(&mut out, |b| {
+    /// Everything after `emulation_group`; without this device's own CBAM counters and sent
+    /// digests unless `local` (a provisioning snapshot, `crate::provision`).
+    pub(crate) fn encode_body(&self, out: &mut Vec<u8>, local: bool) -> Result<(), EmulatorError> {
+        opaque_of(out, |b| {
             for vc in &self.vcs {
                 vc.encode_into(b)?;
             }
             Ok(())
         })?;
-        opaque_of(&mut out, |b| {
+        opaque_of(out, |b| {
             for (e, s) in &self.seeds {
                 e.encode(b)?;
                 b.extend_from_slice(s.as_bytes());
             }
             Ok(())
         })?;
-        opaque_of(&mut out, |b| {
+        opaque_of(out, |b| {
             for x in &self.buffered {
                 x.vc_id.encode(b)?;
                 encode_opaque(b, &x.group_id)?;
@@ -150,7 +154,7 @@ impl Emulator {
             }
             Ok(())
         })?;
-        opaque_of(&mut out, |b| {
+        opaque_of(out, |b| {
             for d in &self.deferred {
                 d.g_epoch.encode(b)?;
                 d.counter.encode(b)?;
@@ -158,7 +162,7 @@ impl Emulator {
             }
             Ok(())
         })?;
-        opaque_of(&mut out, |b| {
+        opaque_of(out, |b| {
             for (v, d, w) in &self.welcomes {
                 v.encode(b)?;
                 b.extend_from_slice(d);
@@ -166,8 +170,8 @@ impl Emulator {
             }
             Ok(())
         })?;
-        opaque_of(&mut out, |b| {
-            for c in &self.cbam_counters {
+        opaque_of(out, |b| {
+            for c in self.cbam_counters.iter().filter(|_| local) {
                 c.vc_id.encode(b)?;
                 encode_opaque(b, &c.group_id)?;
                 c.epoch.encode(b)?;
@@ -175,12 +179,38 @@ impl Emulator {
             }
             Ok(())
         })?;
-        opaque_of(&mut out, |b| {
-            for d in &self.sent_cbams {
+        opaque_of(out, |b| {
+            for d in self.sent_cbams.iter().filter(|_| local) {
                 b.extend_from_slice(d);
             }
             Ok(())
         })?;
+        opaque_of(out, |b| {
+            for x in &self.retired {
+                x.vc_id.encode(b)?;
+                encode_opaque(b, &x.group.to_bytes()?)?;
+            }
+            Ok(())
+        })?;
+        opaque_of(out, |b| {
+            for x in &self.expired {
+                x.vc_id.encode(b)?;
+                encode_opaque(b, &x.group_id)?;
+                x.epoch.encode(b)?;
+                x.g_epoch.encode(b)?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The state blob (see the module documentation).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EmulatorError> {
+        let mut out = Vec::new();
+        EMULATOR_STATE_VERSION.encode(&mut out)?;
+        encode_opaque(&mut out, &self.g.to_bytes()?)?;
+        self.encode_body(&mut out, true)?;
+        opaque_of(&mut out, |b| self.encode_provisioning(b))?;
         Ok(out)
     }
 
@@ -189,10 +219,69 @@ impl Emulator {
     pub fn from_bytes(bytes: &[u8], config: EmulatorConfig) -> Result<Self, EmulatorError> {
         let mut r = Reader::new(bytes);
         let version = u16::decode(&mut r)?;
-        if version != EMULATOR_STATE_VERSION {
+        if !(1..=EMULATOR_STATE_VERSION).contains(&version) {
             return Err(EmulatorError::UnsupportedStateVersion(version));
         }
         let g = Group::from_bytes(r.read_opaque()?)?;
+        let body = Body::decode(&mut r, version, &config)?;
+        let provisioning = if version >= 2 {
+            let mut pr = Reader::new(r.read_opaque()?);
+            let p = crate::provision::decode_provisioning(&mut pr, &config)?;
+            pr.finish()?;
+            p
+        } else {
+            Default::default()
+        };
+        r.finish()?;
+        let Body {
+            vcs,
+            seeds,
+            buffered,
+            deferred,
+            welcomes,
+            cbam_counters,
+            sent_cbams,
+            retired,
+            expired,
+        } = body;
+        Ok(Self {
+            config,
+            g,
+            vcs,
+            seeds,
+            buffered,
+            deferred,
+            welcomes,
+            cbam_counters,
+            sent_cbams,
+            retired,
+            expired,
+            provisioning,
+        })
+    }
+}
+
+/// The decoded fields after `emulation_group`.
+pub(crate) struct Body {
+    pub(crate) vcs: Vec<VirtualClient>,
+    pub(crate) seeds: Vec<(u64, Secret)>,
+    pub(crate) buffered: Vec<Buffered>,
+    pub(crate) deferred: Vec<Deferred>,
+    pub(crate) welcomes: Vec<(u32, [u8; 32], Vec<u8>)>,
+    pub(crate) cbam_counters: Vec<CbamCounter>,
+    pub(crate) sent_cbams: Vec<[u8; 32]>,
+    pub(crate) retired: Vec<Retired>,
+    pub(crate) expired: Vec<Expired>,
+}
+
+impl Body {
+    /// Decodes the fields written by `Emulator::encode_body` (blob `version`).
+    pub(crate) fn decode(
+        r: &mut Reader<'_>,
+        version: u16,
+        config: &EmulatorConfig,
+    ) -> Result<Self, EmulatorError> {
+        let config = *config;
         let mut vcs = Vec::new();
         let mut vr = Reader::new(r.read_opaque()?);
         while !vr.is_empty() {
@@ -265,10 +354,30 @@ impl Emulator {
             )?;
             sent_cbams.push(xr.read_array::<32>()?);
         }
-        r.finish()?;
+        let groups_bound = config
+            .max_virtual_clients
+            .saturating_mul(config.max_groups_per_vc);
+        let mut retired = Vec::new();
+        let mut rr = Reader::new(if version >= 2 { r.read_opaque()? } else { &[] });
+        while !rr.is_empty() {
+            bounded(retired.len(), groups_bound, Store::Groups)?;
+            retired.push(Retired {
+                vc_id: u32::decode(&mut rr)?,
+                group: Group::from_bytes(rr.read_opaque()?)?,
+            });
+        }
+        let mut expired = Vec::new();
+        let mut er = Reader::new(if version >= 2 { r.read_opaque()? } else { &[] });
+        while !er.is_empty() {
+            bounded(expired.len(), config.max_deferred, Store::Deferred)?;
+            expired.push(Expired {
+                vc_id: u32::decode(&mut er)?,
+                group_id: er.read_opaque()?.to_vec(),
+                epoch: u64::decode(&mut er)?,
+                g_epoch: u64::decode(&mut er)?,
+            });
+        }
         Ok(Self {
-            config,
-            g,
             vcs,
             seeds,
             buffered,
@@ -276,6 +385,8 @@ impl Emulator {
             welcomes,
             cbam_counters,
             sent_cbams,
+            retired,
+            expired,
         })
     }
 }

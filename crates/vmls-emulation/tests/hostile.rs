@@ -158,9 +158,12 @@ fn hostile_announcements_are_typed_errors_that_change_nothing() {
             EmulatorError::AlreadyInGroup { vc_id: 1 },
         ),
         (
-            "provision (not executed by this build)",
+            "provision whose detail does not decode",
             aad(vec![action(1, VcActionType::Provision, b"", vec![])]),
-            EmulatorError::UnsupportedAction(6),
+            EmulatorError::Announcement(AnnouncementError::Codec(vmls_codec::Error::EndOfInput {
+                needed: 4,
+                remaining: 0,
+            })),
         ),
         (
             "unsorted SafeAAD",

@@ -15,6 +15,7 @@ use vmls_crypto::{Secret, SignaturePrivateKey, derive_key_pair, derive_secret};
 use vmls_emulation::derive::{
     Operation, OperationContext, OperationRng, label, operation_derive, operation_secret,
 };
+use vmls_emulation::provision::{ProvisionDetail, encode_chunk};
 use vmls_emulation::{
     CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail, ProposeDetail,
     VcActionType, VirtualClientActions,
@@ -124,6 +125,7 @@ fn derivations_match_the_independent_generator() {
 #[test]
 fn announcements_match_the_independent_generator() {
     let mut n = 0;
+    let mut provisioned = 0;
     for case in cases().iter().filter(|c| c["type"] == "announcement") {
         let item = hex(case, "virtual_client_actions");
         let aad = hex(case, "authenticated_data");
@@ -151,12 +153,35 @@ fn announcements_match_the_independent_generator() {
                 VcActionType::LeaveGroup => LeaveDetail::from_bytes(&a.detail).unwrap().to_bytes(),
                 VcActionType::Propose => ProposeDetail::from_bytes(&a.detail).unwrap().to_bytes(),
                 VcActionType::CreateGroup => Ok(a.detail.clone()),
-                VcActionType::Provision => panic!("no provision vectors"),
+                VcActionType::Provision => {
+                    let d = ProvisionDetail::from_bytes(&a.detail).unwrap();
+                    // The snapshot's digest and length, and one chunk of it.
+                    let snapshot = hex(case, "snapshot");
+                    assert_eq!(d.snapshot_len as usize, snapshot.len());
+                    assert_eq!(
+                        d.snapshot_digest.to_vec(),
+                        vmls_crypto::hash(&snapshot).as_ref().to_vec()
+                    );
+                    let chunk = &case["chunk"];
+                    let offset = chunk["offset"].as_u64().unwrap() as u32;
+                    let data = hex(chunk, "data");
+                    assert_eq!(
+                        data,
+                        snapshot[offset as usize..offset as usize + data.len()].to_vec()
+                    );
+                    assert_eq!(
+                        encode_chunk(&d.snapshot_digest, offset, &data).unwrap(),
+                        hex(chunk, "encoded")
+                    );
+                    provisioned += 1;
+                    d.to_bytes()
+                }
             }
             .unwrap();
             assert_eq!(again, a.detail);
         }
         n += 1;
     }
-    assert!(n >= 5);
+    assert!(n >= 6);
+    assert_eq!(provisioned, 1);
 }

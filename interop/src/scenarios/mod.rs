@@ -13,6 +13,7 @@ mod reject_missing_capability;
 mod reject_removed;
 mod resync;
 mod self_update;
+mod virtual_client;
 mod welcome_oob;
 mod welcome_tree;
 
@@ -42,4 +43,5 @@ pub const ALL: &[Scenario] = &[
     gce_required::SCENARIO,
     reject_removed::SCENARIO,
     reject_missing_capability::SCENARIO,
+    virtual_client::SCENARIO,
 ];

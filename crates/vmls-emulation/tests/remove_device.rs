@@ -1,0 +1,233 @@
+//! Issue 18, removing a device (a lost phone): the laptop removes the phone from G and, in the
+//! same announcement, V commits in S with secrets from G's new epoch. The phone's last state
+//! (an attacker's copy) then decrypts nothing in S, CBAMs included, and nothing it sends is
+//! accepted by anyone.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod common;
+use common::{World, assert_agree};
+use vmls_emulation::{Event, Request};
+use vmls_group::group::{CommitOptions, ProcessedMessage};
+
+const S: &[u8] = b"alice and bob";
+
+#[test]
+fn a_removed_device_reads_nothing_and_is_accepted_nowhere() {
+    let mut w = World::new();
+    let mut alice = w.person("alice", &["alice phone", "alice laptop", "alice tablet"], 1);
+    let mut bob = w.person("bob", &["bob phone", "bob laptop"], 2);
+    w.announce(
+        &mut alice,
+        0,
+        &[Request::CreateGroup {
+            vc_id: 1,
+            group_id: S.to_vec(),
+        }],
+    );
+    w.sync_g(&mut alice);
+    w.ds.create_group(S, 0, &["alice V"]);
+    let bob_kp = bob.devices[0].em.key_packages(2).unwrap()[0].clone();
+    w.announce(
+        &mut alice,
+        1,
+        &[Request::Commit {
+            vc_id: 1,
+            group_id: S.to_vec(),
+            proposals: vec![vmls_group::Proposal::Add(vmls_group::Add {
+                key_package: bob_kp,
+            })],
+            include_pending: false,
+        }],
+    );
+    let (_, c, welcome) = w.sync_g(&mut alice).outgoing[0].clone();
+    w.ds.send(&c).unwrap();
+    w.ds.add_member(S, "bob V");
+    let welcome = welcome.unwrap();
+    w.ds.send_to("bob V", &welcome);
+    w.sync_v(&mut alice);
+    w.sync_v(&mut bob);
+    w.announce(&mut bob, 1, &[Request::JoinGroup { vc_id: 2, welcome }]);
+    w.sync_g(&mut bob);
+    assert_agree(&[&alice, &bob], S);
+
+    // The phone is lost: an attacker keeps its state as it is now.
+    let lost = alice.devices[0].em.clone();
+    let lost_group = lost.vc_group(1, S).unwrap().clone();
+    let phone_leaf = lost.emulation_group().own_leaf_index();
+    let old_leaf_key = *lost_group.own_leaf().unwrap().encryption_key();
+    let s_epoch = lost_group.epoch();
+
+    // The laptop removes it; the same G commit has V commit in S.
+    let mut r = w.rng();
+    let g_commit = alice.devices[1]
+        .em
+        .remove_emulators(&[phone_leaf], &mut r)
+        .unwrap();
+    w.ds.send(&g_commit).unwrap();
+    // The phone, if it still runs, learns it was removed and deletes V.
+    let phone_events = w.sync_g_device(&mut alice, 0).events.remove(0);
+    assert_eq!(phone_events, vec![Event::EmulatorRemoved]);
+    assert_eq!(alice.devices[0].em.virtual_clients().count(), 0);
+    alice.devices.remove(0);
+    let synced = w.sync_g(&mut alice);
+    for evs in &synced.events {
+        match evs.as_slice() {
+            [
+                Event::KeyPackagesRevoked {
+                    vc_id: 1,
+                    key_packages,
+                },
+                Event::Outgoing { group_id, .. },
+            ] => {
+                assert_eq!(key_packages.len(), 2);
+                assert_eq!(group_id, S);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    alice.assert_consistent();
+    for d in &alice.devices {
+        assert!(d.em.key_packages(1).unwrap().is_empty());
+        assert_eq!(d.em.emulation_group().member_count(), 2);
+    }
+    let s_commit = synced.outgoing[0].1.clone();
+    w.ds.send(&s_commit).unwrap();
+    w.sync_v(&mut alice);
+    for evs in w.sync_v(&mut bob) {
+        assert!(matches!(
+            evs.as_slice(),
+            [Event::Processed {
+                outcome: ProcessedMessage::Commit(s),
+                ..
+            }] if s.has_path
+        ));
+    }
+    assert_agree(&[&alice, &bob], S);
+    assert_eq!(alice.group(0, S).epoch(), s_epoch + 1);
+    assert_ne!(
+        *alice.group(0, S).own_leaf().unwrap().encryption_key(),
+        old_leaf_key
+    );
+
+    // Afterwards: Bob and the tablet send CBAMs, V commits again.
+    let mut r = w.rng();
+    let from_bob = bob.devices[0]
+        .em
+        .send_cbam(2, S, b"", b"secret from bob", &mut r)
+        .unwrap();
+    w.ds.send(&from_bob).unwrap();
+    let mut r = w.rng();
+    let from_tablet = alice.devices[1]
+        .em
+        .send_cbam(1, S, b"", b"secret from alice", &mut r)
+        .unwrap();
+    w.ds.send(&from_tablet).unwrap();
+    w.sync_v(&mut alice);
+    w.sync_v(&mut bob);
+
+    // The lost state decrypts none of it: not V's commit (its path secrets come from G's new
+    // epoch), so no later epoch, so no CBAM.
+    for m in [&s_commit, &from_bob, &from_tablet] {
+        let mut g = lost_group.clone();
+        let before = g.to_bytes().unwrap();
+        assert!(g.process_message(m).is_err());
+        assert_eq!(g.to_bytes().unwrap(), before);
+        let mut e = lost.clone();
+        let before = e.to_bytes().unwrap();
+        let got = e.process_group_message(1, m);
+        // V's own commit it cannot reproduce waits for an announcement that never comes.
+        assert!(
+            got.is_err() || matches!(got.as_deref(), Ok([Event::Buffered { .. }])),
+            "{got:?}"
+        );
+        if got.is_err() {
+            assert_eq!(e.to_bytes().unwrap(), before);
+        }
+    }
+    // Nor the announcement of the removal (G's new epoch): processing it removes the copy.
+    let mut e = lost.clone();
+    assert_eq!(
+        e.process_emulation_message(&g_commit).unwrap().events,
+        vec![Event::EmulatorRemoved]
+    );
+
+    // Nothing the lost state makes is accepted: a CBAM, a commit in S, an announcement in G.
+    let mut e = lost.clone();
+    let mut r = w.rng();
+    let forged_cbam = e.send_cbam(1, S, b"", b"forged", &mut r).unwrap();
+    let mut g = lost_group.clone();
+    let forged_commit = g
+        .commit(&CommitOptions::default(), &mut w.rng())
+        .unwrap()
+        .commit;
+    let mut e = lost.clone();
+    let forged_announcement = e
+        .announce(
+            &[Request::Commit {
+                vc_id: 1,
+                group_id: S.to_vec(),
+                proposals: vec![],
+                include_pending: false,
+            }],
+            &mut w.rng(),
+        )
+        .unwrap();
+    let reject_everywhere = |m: &[u8], alice: &mut common::Person, bob: &mut common::Person| {
+        for d in bob.devices.iter_mut().chain(alice.devices.iter_mut()) {
+            let vc = if d.name.starts_with("bob") { 2 } else { 1 };
+            let before = d.em.to_bytes().unwrap();
+            let got = d.em.process_group_message(vc, m);
+            assert!(got.is_err(), "{} {got:?}", d.name);
+            assert_eq!(d.em.to_bytes().unwrap(), before);
+        }
+    };
+    reject_everywhere(&forged_commit, &mut alice, &mut bob);
+    // A CBAM of the epoch before V's update is, like any late message of a past epoch (RFC
+    // 9420 section 14.4), still readable while receivers keep that epoch
+    // (`GroupConfig::max_past_epochs`, default 2): it is reported with its old epoch, so the
+    // application sees it predates V's post-removal update (docs/security.md).
+    for d in bob.devices.iter() {
+        let mut e = d.em.clone();
+        let got = e.process_group_message(2, &forged_cbam).unwrap();
+        assert!(matches!(
+            got.as_slice(),
+            [Event::Processed {
+                outcome: ProcessedMessage::Cbam { epoch, .. },
+                ..
+            }] if *epoch == s_epoch
+        ));
+    }
+    // Once the window has passed, nobody accepts it.
+    for _ in 0..2 {
+        w.announce(
+            &mut bob,
+            0,
+            &[Request::Commit {
+                vc_id: 2,
+                group_id: S.to_vec(),
+                proposals: vec![],
+                include_pending: false,
+            }],
+        );
+        let b = w.sync_g(&mut bob).outgoing;
+        w.ds.send(&b[0].1).unwrap();
+        w.sync_v(&mut alice);
+        w.sync_v(&mut bob);
+    }
+    reject_everywhere(&forged_cbam, &mut alice, &mut bob);
+    for d in &mut alice.devices {
+        let before = d.em.to_bytes().unwrap();
+        assert!(
+            d.em.process_emulation_message(&forged_announcement)
+                .is_err()
+        );
+        assert_eq!(d.em.to_bytes().unwrap(), before);
+    }
+    assert_agree(&[&alice, &bob], S);
+}
