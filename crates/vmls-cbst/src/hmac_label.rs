@@ -2,10 +2,13 @@
 //! computed as the single HMAC block it is (HKDF-Expand with `L <= Nh` is
 //! `HMAC(secret, KDFLabel || 0x01)`), with the encoded `KDFLabel` prepared at compile time.
 //!
-//! This is the hot path of every CBAM (256 levels per message), so the keyed HMAC state of a
-//! node is reused for both of its children.
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+//! This is the hot path of every CBAM (256 levels per message), so HMAC-SHA256 (RFC 2104) is
+//! computed directly on the SHA-256 compression function: four compressions per level, the
+//! keyed states shared by both children of a node, nothing on the heap. Intermediate hash
+//! states live on the stack like those of the `hmac` crate; the node secrets themselves are
+//! zeroized by the caller. The test below checks this against the generic `ExpandWithLabel`
+//! (HKDF on the `hmac` crate).
+use sha2::block_api::compress256;
 use vmls_crypto::NH;
 
 /// `KDFLabel { uint16 length; opaque label<V> = "MLS 1.0 CBST"; opaque context<V>; } || 0x01`.
@@ -47,28 +50,88 @@ fn key_label(key_len: usize) -> [u8; 20] {
     l
 }
 
-fn keyed(secret: &[u8; NH]) -> Hmac<Sha256> {
-    // HMAC takes keys of any length; this cannot fail for 32 bytes.
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(secret) {
-        Ok(m) => m,
-        Err(_) => <Hmac<Sha256> as KeyInit>::new(&Default::default()),
-    }
+/// SHA-256 initial state (FIPS 180-4 section 5.3.3).
+const IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// HMAC-SHA256 keyed with a 32-byte node secret: the SHA-256 states after the `ipad` and
+/// `opad` blocks (RFC 2104), shared by both children of a node.
+struct Keyed {
+    inner: [u32; 8],
+    outer: [u32; 8],
 }
 
-fn finish(mut m: Hmac<Sha256>, info: &[u8]) -> [u8; NH] {
-    m.update(info);
-    m.finalize().into_bytes().into()
+fn keyed(secret: &[u8; NH]) -> Keyed {
+    let mut block = [0x36u8; 64];
+    for (b, k) in block.iter_mut().zip(secret) {
+        *b ^= k;
+    }
+    let mut inner = IV;
+    compress256(&mut inner, core::slice::from_ref(&block));
+    for b in block.iter_mut() {
+        // key ^ ipad -> key ^ opad.
+        *b ^= 0x36 ^ 0x5c;
+    }
+    let mut outer = IV;
+    compress256(&mut outer, core::slice::from_ref(&block));
+    Keyed { inner, outer }
+}
+
+/// The last block of a SHA-256 message whose first block was the key block and whose tail is
+/// `tail` (at most 55 bytes: every CBST label is 20-22 bytes, an inner hash 32).
+fn last_block(tail: &[u8]) -> [u8; 64] {
+    let mut block = [0u8; 64];
+    let n = tail.len().min(55);
+    if let (Some(dst), Some(src)) = (block.get_mut(..n), tail.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    if let Some(b) = block.get_mut(n) {
+        *b = 0x80;
+    }
+    let bits = ((64 + n) as u64 * 8).to_be_bytes();
+    if let Some(dst) = block.get_mut(56..) {
+        dst.copy_from_slice(&bits);
+    }
+    block
+}
+
+fn state_bytes(state: &[u32; 8]) -> [u8; NH] {
+    let mut out = [0u8; NH];
+    for (chunk, w) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
+/// HMAC(key, info) for `info` of at most 55 bytes: two compressions after the key setup.
+fn finish(k: &Keyed, info: &[u8]) -> [u8; NH] {
+    let mut inner = k.inner;
+    compress256(&mut inner, core::slice::from_ref(&last_block(info)));
+    let mut outer = k.outer;
+    compress256(
+        &mut outer,
+        core::slice::from_ref(&last_block(&state_bytes(&inner))),
+    );
+    state_bytes(&outer)
 }
 
 /// `(left(N), right(N))`.
 pub(crate) fn children(secret: &[u8; NH]) -> ([u8; NH], [u8; NH]) {
-    let m = keyed(secret);
-    (finish(m.clone(), &LEFT), finish(m, &RIGHT))
+    let k = keyed(secret);
+    (finish(&k, &LEFT), finish(&k, &RIGHT))
 }
 
 /// `left(N)` if `bit` is 0, else `right(N)`.
 pub(crate) fn child(secret: &[u8; NH], bit: bool) -> [u8; NH] {
-    finish(keyed(secret), if bit { &RIGHT } else { &LEFT })
+    finish(&keyed(secret), if bit { &RIGHT } else { &LEFT })
 }
 
 /// `aead_key[C]` (`key_len` bytes, at most Nh) into `key`, and `aead_nonce[C]`.
@@ -79,8 +142,8 @@ pub(crate) fn key_and_nonce(
     nonce: &mut [u8; vmls_crypto::NONCE_LEN],
 ) {
     let m = keyed(secret);
-    let k = finish(m.clone(), &key_label(key_len));
-    let n = finish(m, &NONCE);
+    let k = finish(&m, &key_label(key_len));
+    let n = finish(&m, &NONCE);
     key.copy_from_slice(&k);
     nonce.copy_from_slice(n.get(..vmls_crypto::NONCE_LEN).unwrap_or(&[0; 12]));
 }
