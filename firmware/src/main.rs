@@ -105,6 +105,12 @@ fn session(n: u32) -> Result<(), Fail> {
     });
     report(n, "join", &c);
     let mut device: Group = device.at("join")?;
+    Line::new()
+        .s("N=")
+        .u(u64::from(n))
+        .s(" welcome=")
+        .u(welcome.len() as u64)
+        .print();
     drop((kp, kp_private, welcome));
     check(
         device.epoch_authenticator() == peer.epoch_authenticator(),
