@@ -74,6 +74,7 @@ def main():
     for op, label in OPS:
         print(f"| {label} | {cells(ops, op, 'peak', kib)} | {cells(ops, op, 'stack', kib)} | "
               f"{cells(ops, op, 'insns', mi)} | {cells(fops, op, 'insns', mi)} |")
+    print("| Welcome received, bytes | " + " / ".join(str(welcome.get(n, "-")) for n in SIZES) + " | | | |")
     print("| member's state: blob bytes / heap KiB | " + " / ".join(
         f"{state[n][0]} B, {kib(state[n][1])} KiB" for n in SIZES) + " | | | |")
     # RAM a device needs: its state while an operation runs on it, plus the operation's peak
