@@ -148,6 +148,13 @@ pub struct Cost {
     pub insns: u64,
 }
 
+/// Calls `f` in a frame of its own below the painted stack pointer: were the operation inlined
+/// into the caller, its locals would sit in the caller's frame, above the paint, and not count.
+#[inline(never)]
+fn run<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
 /// Runs `f` and measures it.
 pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Cost) {
     let (sp, bottom) = paint();
@@ -155,7 +162,7 @@ pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Cost) {
     PEAK.store(before, Relaxed);
     let a0 = ALLOCS.load(Relaxed);
     let t0 = ticks();
-    let r = f();
+    let r = run(f);
     let t1 = ticks();
     let after = CURRENT.load(Relaxed);
     let cost = Cost {
