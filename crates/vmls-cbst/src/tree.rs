@@ -358,7 +358,7 @@ impl<S: CipherSuite> ChallengeSecretTree<S> {
         }
         // The siblings partition the used node's subtree (minus the deleted prefix), so they
         // take its place in the sorted table: one move of the tail, whatever the table size.
-        siblings.sort_unstable_by_key(|n| n.prefix);
+        vmls_codec::sort::sort_unstable_by_key(&mut siblings, |n| n.prefix);
         let at = fits(self).ok_or(CbstError::ChallengeUnavailable)?;
         self.nodes.splice(at..=at, siblings);
         Ok(())

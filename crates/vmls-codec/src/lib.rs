@@ -22,6 +22,7 @@ extern crate std;
 
 mod error;
 mod reader;
+pub mod sort;
 mod varint;
 mod writer;
 

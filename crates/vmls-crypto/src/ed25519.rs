@@ -163,7 +163,7 @@ mod tests {
             }
         }
         // Every table entry with both sign bits is some small-order point's encoding.
-        found.sort_unstable();
+        vmls_codec::sort::sort_unstable(&mut found);
         found.dedup();
         assert_eq!(found.len(), 2 * SMALL_ORDER_Y.len());
         // A point of large order is not in the table.

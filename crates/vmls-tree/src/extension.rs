@@ -56,7 +56,7 @@ pub fn find_extension(extensions: &[Extension], t: u16) -> Option<&Extension> {
 pub fn has_duplicate_extensions(extensions: &[Extension]) -> bool {
     // Sorting keeps this O(n log n) on a hostile list (a KeyPackage can carry thousands).
     let mut types: Vec<u16> = extensions.iter().map(|e| e.extension_type).collect();
-    types.sort_unstable();
+    vmls_codec::sort::sort_unstable(&mut types);
     types.windows(2).any(|w| w.first() == w.last())
 }
 
@@ -64,7 +64,7 @@ pub fn has_duplicate_extensions(extensions: &[Extension]) -> bool {
 /// come from the wire and may be long, so no nested scan.
 pub fn all_listed(needles: impl IntoIterator<Item = u16>, haystack: &[u16]) -> bool {
     let mut sorted: Vec<u16> = haystack.to_vec();
-    sorted.sort_unstable();
+    vmls_codec::sort::sort_unstable(&mut sorted);
     needles
         .into_iter()
         .all(|n| sorted.binary_search(&n).is_ok())

@@ -212,7 +212,7 @@ impl LeafNode {
             return Err(TreeError::DuplicateExtension { leaf: leaf_index });
         }
         let mut listed: Vec<u16> = c.capabilities.extensions.clone();
-        listed.sort_unstable();
+        vmls_codec::sort::sort_unstable(&mut listed);
         for e in &c.extensions {
             if !is_default_extension(e.extension_type)
                 && listed.binary_search(&e.extension_type).is_err()

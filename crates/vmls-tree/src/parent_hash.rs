@@ -42,7 +42,7 @@ impl RatchetTree {
             .parent(p)
             .ok_or(TreeError::InvalidParentHash { node: p })?;
         let mut unmerged = node.unmerged_leaves.clone();
-        unmerged.sort_unstable();
+        vmls_codec::sort::sort_unstable(&mut unmerged);
         let osth = self.storage.hash_excluding(sibling, &unmerged)?;
         parent_hash(&node.encryption_key.0, &node.parent_hash, &osth)
     }
@@ -102,11 +102,11 @@ impl RatchetTree {
                 .iter()
                 .map(|l| crate::math::LeafIndex(*l).node())
                 .collect();
-            unmerged.sort_unstable();
+            vmls_codec::sort::sort_unstable(&mut unmerged);
             let mut links = 0usize;
             for (c, s) in [(left, right), (right, left)] {
                 let mut res = self.resolution(c);
-                res.sort_unstable();
+                vmls_codec::sort::sort_unstable(&mut res);
                 let (lo, hi) = leaf_span(c);
                 let under_c = unmerged.iter().filter(|x| {
                     let l = x.0 / 2;

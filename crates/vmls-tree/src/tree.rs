@@ -353,7 +353,7 @@ impl RatchetTree {
         };
         let mut table: heapless::Vec<u64, { MAX_DEPTH + 1 }> =
             keys.iter().take(MAX_DEPTH + 1).map(prefix).collect();
-        table.sort_unstable();
+        vmls_codec::sort::sort_unstable(&mut table);
         self.non_blank_nodes()
             .find(|(_, n)| {
                 let k = n.encryption_key();

@@ -64,7 +64,7 @@ impl RatchetTree {
             .members()
             .map(|(i, l)| (*l.signature_key(), i))
             .collect();
-        sig.sort_unstable();
+        vmls_codec::sort::sort_unstable(&mut sig);
         for w in sig.windows(2) {
             if let [(a, _), (b, j)] = w
                 && a == b
@@ -76,7 +76,7 @@ impl RatchetTree {
             .non_blank_nodes()
             .map(|(x, n)| (*n.encryption_key(), x))
             .collect();
-        enc.sort_unstable();
+        vmls_codec::sort::sort_unstable(&mut enc);
         for w in enc.windows(2) {
             if let [(a, _), (b, x)] = w
                 && a == b

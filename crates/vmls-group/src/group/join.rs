@@ -87,7 +87,7 @@ pub(crate) fn verify_group_info<S: CipherSuite>(
 /// An extension type that appears twice in `extensions` (sorting: n log n on any input).
 fn duplicate_extension(extensions: &[vmls_tree::Extension]) -> Option<u16> {
     let mut types: Vec<u16> = extensions.iter().map(|e| e.extension_type).collect();
-    types.sort_unstable();
+    vmls_codec::sort::sort_unstable(&mut types);
     types.windows(2).find_map(|w| match w {
         [a, b] if a == b => Some(*a),
         _ => None,

@@ -230,7 +230,7 @@ fn check_key_package_content<S: CipherSuite>(
         return Err(KeyPackageError::DuplicateExtension.into());
     }
     let mut listed = tbs.leaf_node.content.capabilities.extensions.clone();
-    listed.sort_unstable();
+    vmls_codec::sort::sort_unstable(&mut listed);
     for e in &tbs.extensions {
         if !is_default_extension(e.extension_type)
             && listed.binary_search(&e.extension_type).is_err()

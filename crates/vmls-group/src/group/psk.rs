@@ -90,7 +90,7 @@ impl PskStore {
         if epochs.len() <= keep {
             return;
         }
-        epochs.sort_unstable();
+        vmls_codec::sort::sort_unstable(&mut epochs);
         let cut = epochs.get(epochs.len() - keep).copied().unwrap_or(u64::MAX);
         self.resumption
             .retain(|(g, e, _)| g.as_slice() != group_id || *e >= cut);

@@ -72,7 +72,7 @@ fn read_secret(r: &mut Reader<'_>) -> Result<Secret, CodecError> {
 }
 
 impl<S: CipherSuite> EpochState<S> {
-    fn encode_into(&self, w: &mut Vec<u8>) -> Result<(), CodecError> {
+    fn encode_into(&self, w: &mut dyn Writer) -> Result<(), CodecError> {
         self.context.encode(w)?;
         self.tree.encode(w)?;
         self.own_leaf.0.encode(w)?;
@@ -180,11 +180,21 @@ impl<S: CipherSuite> Group<S> {
     /// [`STATE_VERSION`] first. It contains every secret of the member. See docs/embedding.md
     /// for when to persist it (after taking a send generation, before sending).
     pub fn to_bytes(&self) -> Result<Vec<u8>, GroupError> {
-        let mut w: Vec<u8> = Vec::new();
-        STATE_VERSION.encode(&mut w)?;
-        S::ID.encode(&mut w)?;
-        self.config.encode(&mut w)?;
-        self.epoch.encode_into(&mut w)?;
+        // Sized first, so the blob is one allocation of its exact length (a growing Vec would
+        // hold up to three times the blob while it doubles: on a device, the peak heap).
+        let mut len = vmls_codec::CountingWriter::default();
+        self.write_state(&mut len)?;
+        let mut w = Vec::with_capacity(len.0);
+        self.write_state(&mut w)?;
+        Ok(w)
+    }
+
+    /// The blob's contents (one body behind `dyn Writer`, for the counting and the real pass).
+    fn write_state(&self, w: &mut dyn Writer) -> Result<(), GroupError> {
+        STATE_VERSION.encode(w)?;
+        S::ID.encode(w)?;
+        self.config.encode(w)?;
+        self.epoch.encode_into(w)?;
         w.put(self.signer.to_bytes().as_ref())?;
 
         let mut items = Vec::with_capacity(self.proposals.len());
@@ -199,7 +209,7 @@ impl<S: CipherSuite> Group<S> {
                 .encode(&mut b)?;
             items.push(b);
         }
-        put_vec(&mut w, &items)?;
+        put_vec(w, &items)?;
 
         let mut items = Vec::with_capacity(self.past_epochs.len());
         for p in &self.past_epochs {
@@ -221,15 +231,15 @@ impl<S: CipherSuite> Group<S> {
             p.cbam.encode(&mut b)?;
             items.push(b);
         }
-        put_vec(&mut w, &items)?;
-        self.psks.encode(&mut w)?;
+        put_vec(w, &items)?;
+        self.psks.encode(w)?;
         match &self.pending_commit {
             None => w.put(&[0])?,
             Some(p) => {
                 w.put(&[1])?;
-                VLBytes::from(p.message.as_slice()).encode(&mut w)?;
-                p.next.encode_into(&mut w)?;
-                p.summary.encode(&mut w)?;
+                VLBytes::from(p.message.as_slice()).encode(w)?;
+                p.next.encode_into(w)?;
+                p.summary.encode(w)?;
             }
         }
         match &self.status {
@@ -237,10 +247,10 @@ impl<S: CipherSuite> Group<S> {
             GroupStatus::Removed => w.put(&[1])?,
             GroupStatus::ReInitialized(r) => {
                 w.put(&[2])?;
-                r.encode(&mut w)?;
+                r.encode(w)?;
             }
         }
-        Ok(w)
+        Ok(())
     }
 
     /// Restores a group from [`Group::to_bytes`]. A blob of another version is
