@@ -110,20 +110,20 @@ pub fn application_message_len(
 }
 
 /// A varint length prefix in a small stack buffer.
-struct VarintBuf {
+pub(crate) struct VarintBuf {
     buf: [u8; 4],
     len: usize,
 }
 
 impl VarintBuf {
-    fn new(v: usize) -> Result<Self, Error> {
+    pub(crate) fn new(v: usize) -> Result<Self, Error> {
         let mut buf = [0u8; 4];
         let mut w = SliceWriter::new(&mut buf);
         vmls_codec::encode_varint(&mut w, v)?;
         let len = w.written();
         Ok(Self { buf, len })
     }
-    fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or(&[])
     }
 }
@@ -253,7 +253,7 @@ pub fn encrypt_application_into<S: CipherSuite, R: CryptoRng + ?Sized>(
 }
 
 /// Copies `src` into `dst`, which must have the same length.
-fn copy_exact(dst: &mut [u8], src: &[u8]) -> Result<(), Error> {
+pub(crate) fn copy_exact(dst: &mut [u8], src: &[u8]) -> Result<(), Error> {
     if dst.len() != src.len() {
         return Err(Error::BufferTooSmall { needed: src.len() });
     }

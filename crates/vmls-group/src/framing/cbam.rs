@@ -23,7 +23,7 @@ use vmls_codec::{Decode, Encode, Reader, SliceWriter, Writer, encode_opaque, opa
 use vmls_crypto::{CipherSuite, SIGNATURE_LEN, Secret, TAG_LEN};
 use zeroize::Zeroize;
 
-use super::application::EncodedGroupContext;
+use super::application::{EncodedGroupContext, VarintBuf, copy_exact};
 use super::private::sender_data_key;
 use super::{ProtocolVersion, all_zero};
 use crate::Error;
@@ -119,14 +119,6 @@ pub struct CbamSenderKeys<'a> {
     pub nonce: &'a [u8; vmls_crypto::NONCE_LEN],
 }
 
-fn varint(v: usize) -> Result<([u8; 4], usize), Error> {
-    let mut buf = [0u8; 4];
-    let mut w = SliceWriter::new(&mut buf);
-    vmls_codec::encode_varint(&mut w, v)?;
-    let n = w.written();
-    Ok((buf, n))
-}
-
 /// The TBS pieces after the header and before the GroupContext, as one call to `f`.
 #[allow(clippy::too_many_arguments)]
 fn with_tbs<T>(
@@ -174,9 +166,9 @@ pub fn encrypt_cbam_into<S: CipherSuite>(
     let out = out
         .get_mut(..total)
         .ok_or(Error::BufferTooSmall { needed: total })?;
-    let (gl, gn) = varint(group_id.len())?;
-    let (al, an) = varint(authenticated_data.len())?;
-    let (dl, dn) = varint(data.len())?;
+    let gl = VarintBuf::new(group_id.len())?;
+    let al = VarintBuf::new(authenticated_data.len())?;
+    let dl = VarintBuf::new(data.len())?;
     let signature = {
         let idx = keys.sender.sender_index.to_be_bytes();
         sign_parts(
@@ -184,15 +176,15 @@ pub fn encrypt_cbam_into<S: CipherSuite>(
             CBAM_TBS_LABEL,
             &[
                 &HEADER,
-                gl.get(..gn).unwrap_or(&[]),
+                gl.as_slice(),
                 group_id,
                 &epoch,
                 &[CHALLENGE_LEN as u8],
                 &keys.sender.challenge,
                 &idx,
-                al.get(..an).unwrap_or(&[]),
+                al.as_slice(),
                 authenticated_data,
-                dl.get(..dn).unwrap_or(&[]),
+                dl.as_slice(),
                 data,
                 ctx.as_bytes(),
             ],
@@ -244,14 +236,6 @@ pub fn encrypt_cbam_into<S: CipherSuite>(
     let tag = S::seal_in_place(sd_key.key(), sd_key.nonce(), sender_aad, sd_plain)?;
     copy_exact(sd_tag, &tag)?;
     Ok(total)
-}
-
-fn copy_exact(dst: &mut [u8], src: &[u8]) -> Result<(), Error> {
-    if dst.len() != src.len() {
-        return Err(Error::BufferTooSmall { needed: src.len() });
-    }
-    dst.copy_from_slice(src);
-    Ok(())
 }
 
 /// A borrowed, parsed CBAMMLSMessage: every field is a slice of the message.
