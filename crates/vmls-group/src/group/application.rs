@@ -118,6 +118,7 @@ impl<S: CipherSuite> Group<S> {
                     tree.leaf(vmls_tree::LeafIndex(leaf))
                         .map(|l| *l.signature_key())
                 },
+                |_| Ok(()),
                 out,
             )?
         } else {
@@ -134,12 +135,14 @@ impl<S: CipherSuite> Group<S> {
                     }
                 })?;
             let keys = &past.signature_keys;
+            let policy = self.config.late_messages_from_updated_senders;
             open(
                 &view,
                 &past.encoded_context,
                 &past.sender_data_secret,
                 &past.secret_tree,
                 |leaf| keys.get(leaf),
+                |leaf| past.check_late_sender(leaf, policy),
                 out,
             )?
         };
@@ -162,17 +165,20 @@ impl<S: CipherSuite> Group<S> {
     }
 }
 
-/// Decrypts and verifies with a secret tree left unchanged (the caller consumes the key).
+/// Decrypts and verifies with a secret tree left unchanged (the caller consumes the key);
+/// `sender_ok` refuses senders before any key is derived ([`super::LatePolicy`]).
 fn open<'m, S: CipherSuite>(
     view: &PrivateMessageView<'m>,
     context: &EncodedGroupContext,
     sender_data_secret: &vmls_crypto::Secret,
     secret_tree: &vmls_secret_tree::SecretTree<S>,
     signature_key: impl Fn(u32) -> Option<[u8; 32]>,
+    sender_ok: impl Fn(u32) -> Result<(), GroupError>,
     out: &mut [u8],
 ) -> Result<ReceivedApplication<'m>, GroupError> {
     let sender_data: SenderData = view.decrypt_sender_data::<S>(sender_data_secret)?;
     let leaf = sender_data.leaf_index;
+    sender_ok(leaf)?;
     let key_sig = signature_key(leaf).ok_or(GroupError::UnknownMember { leaf })?;
     let key = secret_tree.peek_key(leaf, RatchetType::Application, sender_data.generation)?;
     Ok(view.decrypt_application_into::<S>(&sender_data, &key, &key_sig, context, out)?)

@@ -407,6 +407,7 @@ impl<S: CipherSuite> Group<S> {
         })?;
         let sender = view.decrypt_sender::<S>(&cbam.sender_data_secret)?;
         let leaf = sender.sender_index;
+        past.check_late_sender(leaf, self.config.late_messages_from_updated_senders)?;
         let sig = past
             .signature_keys
             .get(leaf)

@@ -22,6 +22,8 @@ use crate::framing::WireFormat;
 /// * `max_pending_proposals`: how many proposals are cached per epoch.
 /// * `max_resumption_psks`: how many past epochs' `resumption_psk` are kept for resumption
 ///   PSK proposals.
+/// * `late_messages_from_updated_senders`: whether a late application message or CBAM of a
+///   past epoch is read when its sender's leaf was replaced since ([`LatePolicy`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GroupConfig {
     /// Largest number of members (non-blank leaves). Default 1024.
@@ -66,6 +68,49 @@ pub struct GroupConfig {
     pub cbst_prune_depth: u8,
     /// CBST state bounds: stored nodes at most (48 bytes each). Default 2048.
     pub cbst_max_nodes: u32,
+    /// Late messages (application PrivateMessages and CBAMs of a retained past epoch, RFC 9420
+    /// section 14.4) whose sender's leaf a later Commit this member merged has replaced
+    /// (UpdatePath, Update proposal) or removed. Default [`LatePolicy::Refuse`]
+    /// (docs/spec-decisions.md, "Late messages from replaced leaves").
+    pub late_messages_from_updated_senders: LatePolicy,
+}
+
+/// What to do with a late message (an application PrivateMessage or CBAM of a retained past
+/// epoch) whose sender's leaf was replaced or removed by a Commit this member merged after that
+/// epoch.
+///
+/// RFC 9420 section 14.4 lets a member keep past epochs' keys for late messages; it does not
+/// say which senders to accept. A leaf is replaced because its old secrets may be known to
+/// someone else: a device removed from a virtual client's emulation group held all of the
+/// virtual client's secrets of the epochs before the removal (issue 18), and a compromised
+/// member heals by an Update. Anyone who still holds those secrets can forge a "late" message of
+/// the old epoch that no cryptography tells apart from a genuine one. Refusing them closes that
+/// hole; the price is that a genuine message which its sender sent just before replacing its
+/// leaf and which arrives after the Commit is lost (docs/security.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LatePolicy {
+    /// Refuse with [`crate::group::GroupError::LateMessageFromReplacedSender`] (the default).
+    #[default]
+    Refuse,
+    /// Accept as long as the epoch is retained (the behaviour before state format 4; a sender
+    /// whose old secrets leaked can forge messages of the retained epochs).
+    Accept,
+}
+
+impl LatePolicy {
+    fn to_u8(self) -> u8 {
+        match self {
+            LatePolicy::Refuse => 0,
+            LatePolicy::Accept => 1,
+        }
+    }
+    fn from_u8(v: u8) -> Result<Self, CodecError> {
+        match v {
+            0 => Ok(LatePolicy::Refuse),
+            1 => Ok(LatePolicy::Accept),
+            b => Err(CodecError::InvalidEnum(u64::from(b))),
+        }
+    }
 }
 
 impl GroupConfig {
@@ -85,6 +130,7 @@ impl GroupConfig {
         check_received_lifetimes: false,
         cbst_prune_depth: vmls_cbst::DEFAULT_PRUNE_DEPTH,
         cbst_max_nodes: vmls_cbst::DEFAULT_MAX_NODES,
+        late_messages_from_updated_senders: LatePolicy::Refuse,
     };
 
     /// The CBST's part.
@@ -130,7 +176,9 @@ impl GroupConfig {
     }
 
     /// Decodes the configuration of a state blob of format `version` (1: without
-    /// `check_received_lifetimes`, which then takes its default).
+    /// `check_received_lifetimes`, which then takes its default; before 3 without the CBST
+    /// bounds; before 4 without `late_messages_from_updated_senders`, which then takes its
+    /// default, `Refuse`).
     pub(crate) fn decode_versioned(r: &mut Reader<'_>, version: u16) -> Result<Self, CodecError> {
         let mut c = Self::decode_fields(r)?;
         if version >= 2 {
@@ -142,6 +190,9 @@ impl GroupConfig {
             c.cbst()
                 .validate()
                 .map_err(|_| CodecError::InvalidEnum(u64::from(c.cbst_prune_depth)))?;
+        }
+        if version >= 4 {
+            c.late_messages_from_updated_senders = LatePolicy::from_u8(u8::decode(r)?)?;
         }
         Ok(c)
     }
@@ -178,7 +229,8 @@ impl Encode for GroupConfig {
         self.max_lifetime.encode(w)?;
         self.check_received_lifetimes.encode(w)?;
         self.cbst_prune_depth.encode(w)?;
-        self.cbst_max_nodes.encode(w)
+        self.cbst_max_nodes.encode(w)?;
+        self.late_messages_from_updated_senders.to_u8().encode(w)
     }
     fn encoded_len(&self) -> usize {
         4 * 4
@@ -190,6 +242,7 @@ impl Encode for GroupConfig {
             + 1
             + 1
             + 4
+            + 1
     }
 }
 
@@ -217,6 +270,7 @@ impl GroupConfig {
             check_received_lifetimes: false,
             cbst_prune_depth: vmls_cbst::DEFAULT_PRUNE_DEPTH,
             cbst_max_nodes: vmls_cbst::DEFAULT_MAX_NODES,
+            late_messages_from_updated_senders: LatePolicy::Refuse,
         };
         if !matches!(
             c.handshake_wire_format,

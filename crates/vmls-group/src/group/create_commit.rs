@@ -4,7 +4,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use vmls_codec::{Encode, VLBytes};
-use vmls_crypto::{CipherSuite, Secret};
+use vmls_crypto::{CipherSuite, Secret, SignaturePrivateKey};
 use vmls_keyschedule::{GroupContext, PreSharedKeyId};
 use vmls_tree::LeafIndex;
 
@@ -22,7 +22,7 @@ use crate::proposals::{Proposal, ProposalOrRef, ProposalRef};
 use crate::welcome::{GroupSecrets, PathSecret, Welcome};
 
 /// How to build a Commit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct CommitOptions {
     /// Proposals to include by value (the committer's own Add, Remove, PreSharedKey,
     /// GroupContextExtensions or ReInit proposals).
@@ -43,7 +43,35 @@ pub struct CommitOptions {
     pub group_info: bool,
     /// `FramedContent.authenticated_data`.
     pub authenticated_data: Vec<u8>,
+    /// A new signature key for this member's leaf (RFC 9420 section 5.3.1 lists "a Commit with
+    /// an UpdatePath whose LeafNode has a new credential" among the credential changes; the
+    /// leaf's `signature_key` travels with the credential). The Commit then carries an
+    /// UpdatePath (forced) whose LeafNode has the new key and is signed with it; the Commit's
+    /// FramedContent is signed with the current key (section 6.1: the sender's leaf in the
+    /// current tree), as is nothing else. The key must differ from every other member's
+    /// ([`vmls_tree::TreeError::DuplicateSignatureKey`], section 7.3). It becomes this member's
+    /// signer when the Commit is merged ([`Group::merge_pending_commit`]); until then the old
+    /// key signs. Keep the credential: receivers compare it against what they expect of the
+    /// member (docs/spec-decisions.md, "Signature-key rotation").
+    pub new_signature_key: Option<SignaturePrivateKey>,
 }
+
+/// Compares the new signature key by its public key (the private key is never compared nor
+/// printed).
+impl PartialEq for CommitOptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.proposals == other.proposals
+            && self.include_pending == other.include_pending
+            && self.force_path == other.force_path
+            && self.ratchet_tree_in_welcome == other.ratchet_tree_in_welcome
+            && self.group_info == other.group_info
+            && self.authenticated_data == other.authenticated_data
+            && self.new_signature_key.as_ref().map(|k| k.public_key())
+                == other.new_signature_key.as_ref().map(|k| k.public_key())
+    }
+}
+
+impl Eq for CommitOptions {}
 
 impl Default for CommitOptions {
     fn default() -> Self {
@@ -54,6 +82,7 @@ impl Default for CommitOptions {
             ratchet_tree_in_welcome: true,
             group_info: false,
             authenticated_data: Vec::new(),
+            new_signature_key: None,
         }
     }
 }
@@ -220,7 +249,18 @@ impl<S: CipherSuite> Group<S> {
             });
         }
         check_member_limit(&applied.tree, &self.config)?;
-        let with_path = options.force_path || applied.path_required;
+        let new_signer = options.new_signature_key.as_ref();
+        if let Some(k) = new_signer {
+            let pk = k.public_key();
+            if let Some((j, _)) = applied
+                .tree
+                .members()
+                .find(|(j, l)| *j != own && *l.signature_key() == pk)
+            {
+                return Err(vmls_tree::TreeError::DuplicateSignatureKey { leaf: j }.into());
+            }
+        }
+        let with_path = options.force_path || applied.path_required || new_signer.is_some();
         let mut tree = applied.tree.clone();
         let mut tree_keys = self.epoch.tree_keys.clone();
         tree_keys.prune(&tree);
@@ -238,15 +278,18 @@ impl<S: CipherSuite> Group<S> {
             extensions: applied.extensions.clone(),
         };
         let (path, path_secrets, commit_secret) = if with_path {
-            let content = tree
+            let mut content = tree
                 .leaf(own)
                 .ok_or(GroupError::UnknownMember { leaf: own.0 })?
                 .content
                 .clone();
+            if let Some(k) = new_signer {
+                content.signature_key = vmls_codec::OpaqueArray(k.public_key());
+            }
             let (secrets, keys) = tree.apply_own_update_path(
                 own,
                 content,
-                &self.signer,
+                new_signer.unwrap_or(&self.signer),
                 &self.epoch.context.group_id,
                 rng,
             )?;
@@ -300,7 +343,12 @@ impl<S: CipherSuite> Group<S> {
         let welcome = if applied.added.is_empty() {
             None
         } else {
-            let gi = self.make_group_info(&next, options.ratchet_tree_in_welcome, false)?;
+            let gi = self.make_group_info(
+                &next,
+                new_signer.unwrap_or(&self.signer),
+                options.ratchet_tree_in_welcome,
+                false,
+            )?;
             let secrets: Vec<GroupSecrets> = applied
                 .added
                 .iter()
@@ -325,7 +373,7 @@ impl<S: CipherSuite> Group<S> {
             Some(MLSMessage::new(MLSMessageBody::Welcome(w)).to_bytes()?)
         };
         let group_info = if options.group_info {
-            let gi = self.make_group_info(&next, true, true)?;
+            let gi = self.make_group_info(&next, new_signer.unwrap_or(&self.signer), true, true)?;
             Some(MLSMessage::new(MLSMessageBody::GroupInfo(gi)).to_bytes()?)
         } else {
             None
@@ -345,6 +393,7 @@ impl<S: CipherSuite> Group<S> {
             message: message.clone(),
             next,
             summary: summary.clone(),
+            new_signer: new_signer.cloned(),
         }));
         Ok(CommitOutput {
             commit: message,
@@ -425,7 +474,11 @@ impl<S: CipherSuite> Group<S> {
             .take()
             .ok_or(GroupError::NoPendingCommit)?;
         let reinit = pending.summary.reinit.clone();
-        self.install_epoch(pending.next);
+        self.install_epoch(pending.next, &pending.summary);
+        if let Some(k) = pending.new_signer {
+            self.prepared_signer = crate::labeled::PreparedSigner::new(&k);
+            self.signer = k;
+        }
         if let Some(r) = reinit {
             self.status = super::GroupStatus::ReInitialized(r);
         }

@@ -288,6 +288,17 @@ pub enum GroupError {
     /// A CBST failure: the challenge was used already (replay or collision) or falls into a
     /// deleted region.
     Cbst(vmls_cbst::CbstError),
+    /// A late message (application PrivateMessage or CBAM of a retained past epoch) from a
+    /// sender whose leaf a Commit merged since that epoch replaced (UpdatePath, Update) or
+    /// removed, refused by [`crate::group::LatePolicy::Refuse`]: whoever held the leaf's old
+    /// secrets (e.g. a device removed from a virtual client's emulation group) could have
+    /// forged it.
+    LateMessageFromReplacedSender {
+        /// The sender's leaf index.
+        leaf: u32,
+        /// The message's (past) epoch.
+        epoch: u64,
+    },
     /// A commit created by this member is pending: merge or clear it first.
     CommitPending,
     /// No commit is pending.

@@ -2,7 +2,7 @@
 //! Welcome, and the one with `external_pub` for external joins (section 12.4.3.2).
 use alloc::vec::Vec;
 use vmls_codec::{Encode, OpaqueArray};
-use vmls_crypto::CipherSuite;
+use vmls_crypto::{CipherSuite, SignaturePrivateKey};
 
 use super::error::GroupError;
 use super::{EpochState, Group};
@@ -11,10 +11,13 @@ use crate::framing::{MLSMessage, MLSMessageBody};
 use crate::group_info::{GroupInfo, GroupInfoTBS};
 
 impl<S: CipherSuite> Group<S> {
-    /// A signed GroupInfo of `state` (RFC 9420 section 12.4.3) signed by this member.
+    /// A signed GroupInfo of `state` (RFC 9420 section 12.4.3) signed by this member with
+    /// `signer` (the key of its leaf in `state`'s tree, section 12.4.3: the verifier takes the
+    /// signer's key from that tree).
     pub(crate) fn make_group_info(
         &self,
         state: &EpochState<S>,
+        signer: &SignaturePrivateKey,
         ratchet_tree: bool,
         external_pub: bool,
     ) -> Result<GroupInfo, GroupError> {
@@ -37,7 +40,7 @@ impl<S: CipherSuite> Group<S> {
             confirmation_tag: OpaqueArray(state.confirmation_tag),
             signer: state.own_leaf.0,
         }
-        .sign(&self.signer)?)
+        .sign(signer)?)
     }
 
     /// An encoded `MLSMessage(GroupInfo)` of the current epoch with `external_pub` (so that a
@@ -45,7 +48,7 @@ impl<S: CipherSuite> Group<S> {
     /// section 12.4.3.2, RFC 9750 section 6.6) and, if `ratchet_tree`, the ratchet tree.
     pub fn group_info(&self, ratchet_tree: bool) -> Result<Vec<u8>, GroupError> {
         self.require_active()?;
-        let gi = self.make_group_info(&self.epoch, ratchet_tree, true)?;
+        let gi = self.make_group_info(&self.epoch, &self.signer, ratchet_tree, true)?;
         Ok(MLSMessage::new(MLSMessageBody::GroupInfo(gi)).to_bytes()?)
     }
 }

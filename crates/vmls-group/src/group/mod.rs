@@ -60,7 +60,7 @@ mod state;
 mod tests;
 
 pub use cbam::{CBAM_EXTENSION_TYPE, ReceivedCbam, VMLS_COMPONENT_ID};
-pub use config::GroupConfig;
+pub use config::{GroupConfig, LatePolicy};
 pub use create_commit::{CommitOptions, CommitOutput, DroppedProposal};
 pub use error::{GroupError, KeyPackageError, LinkError, ProposalError};
 pub use external::ExternalJoinOptions;
@@ -128,6 +128,43 @@ pub(crate) struct PastEpoch<S: CipherSuite> {
     /// The epoch's CBST and CBAM sender-data secret (`None` for an epoch restored from a blob
     /// older than format 3).
     pub(crate) cbam: Option<cbam::CbamEpoch<S>>,
+    /// The leaves of this epoch that a Commit merged since replaced (UpdatePath, Update) or
+    /// removed, sorted (empty for an epoch restored from a blob older than format 4): see
+    /// [`LatePolicy`]. At most one entry per leaf of the epoch's tree.
+    pub(crate) replaced: Vec<u32>,
+}
+
+impl<S: CipherSuite> PastEpoch<S> {
+    /// Records that a later Commit replaced or removed `leaves` (only those that were members
+    /// in this epoch matter).
+    fn mark_replaced(&mut self, leaves: &[u32]) {
+        for &l in leaves {
+            if self.signature_keys.get(l).is_none() {
+                continue;
+            }
+            if let Err(pos) = self.replaced.binary_search(&l) {
+                self.replaced.insert(pos, l);
+            }
+        }
+    }
+
+    /// [`LatePolicy`]: whether a late message of this epoch from `leaf` may be read.
+    pub(crate) fn check_late_sender(
+        &self,
+        leaf: u32,
+        policy: LatePolicy,
+    ) -> Result<(), GroupError> {
+        match policy {
+            LatePolicy::Accept => Ok(()),
+            LatePolicy::Refuse if self.replaced.binary_search(&leaf).is_ok() => {
+                Err(GroupError::LateMessageFromReplacedSender {
+                    leaf,
+                    epoch: self.context.epoch,
+                })
+            }
+            LatePolicy::Refuse => Ok(()),
+        }
+    }
 }
 
 /// The members' signature keys of a past epoch.
@@ -171,6 +208,9 @@ pub(crate) struct PendingCommit<S: CipherSuite> {
     pub(crate) message: Vec<u8>,
     pub(crate) next: EpochState<S>,
     pub(crate) summary: CommitSummary,
+    /// The new signature key the Commit's UpdatePath installs in this member's leaf
+    /// ([`CommitOptions::new_signature_key`]); it becomes the group's signer on merge.
+    pub(crate) new_signer: Option<SignaturePrivateKey>,
 }
 
 /// One member's state of an MLS group for cipher suite `S` (RFC 9420). See the
@@ -365,14 +405,26 @@ impl<S: CipherSuite> Group<S> {
             secret_tree: e.secret_tree.clone(),
             signature_keys: PastSignatureKeys::Snapshot(e.tree.leaf_snapshot()),
             cbam: Some(e.cbam.clone()),
+            replaced: Vec::new(),
         });
         self.trim_past_epochs();
     }
 
-    /// Moves to a new epoch: the current one becomes a past epoch, the epoch's proposals and
-    /// any pending commit are dropped, and the new epoch's resumption PSK is recorded.
-    pub(crate) fn install_epoch(&mut self, next: EpochState<S>) {
+    /// Retires the current epoch (see `retire_current_epoch`) and records in every retained
+    /// epoch the leaves the Commit that ends it replaced or removed (`summary`, [`LatePolicy`]).
+    pub(crate) fn retire_after_commit(&mut self, summary: &CommitSummary) {
         self.retire_current_epoch();
+        let leaves = summary.replaced_leaves();
+        for p in &mut self.past_epochs {
+            p.mark_replaced(&leaves);
+        }
+    }
+
+    /// Moves to a new epoch after the Commit `summary` describes: the current one becomes a
+    /// past epoch, the epoch's proposals and any pending commit are dropped, and the new
+    /// epoch's resumption PSK is recorded.
+    pub(crate) fn install_epoch(&mut self, next: EpochState<S>, summary: &CommitSummary) {
+        self.retire_after_commit(summary);
         self.epoch = next;
         self.proposals.clear();
         self.pending_commit = None;

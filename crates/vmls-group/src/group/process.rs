@@ -49,6 +49,22 @@ pub struct CommitSummary {
     pub reinit: Option<ReInit>,
 }
 
+impl CommitSummary {
+    /// The leaves of the epoch before the Commit whose LeafNode it replaced or removed: the
+    /// removed ones, the ones updated by Update proposals, and a member committer's own if the
+    /// Commit had an UpdatePath (an external joiner's leaf is new, its resync Remove is in
+    /// `removed`). Sorted, without duplicates ([`crate::group::LatePolicy`]).
+    pub fn replaced_leaves(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = self.removed.iter().chain(&self.updated).copied().collect();
+        if let (true, Sender::Member(c)) = (self.has_path, self.sender) {
+            out.push(c);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// The outcome of processing a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProcessedMessage {
@@ -331,15 +347,15 @@ impl<S: CipherSuite> Group<S> {
                     self.proposals.push(*p);
                 }
             }
-            Change::NewEpoch(next) => self.install_epoch(*next),
+            Change::NewEpoch(next) => self.install_epoch(*next, commit_summary(&staged.outcome)?),
             Change::Removed => {
-                self.retire_current_epoch();
+                self.retire_after_commit(commit_summary(&staged.outcome)?);
                 self.proposals.clear();
                 self.pending_commit = None;
                 self.status = GroupStatus::Removed;
             }
             Change::ReInit(next, reinit) => {
-                self.install_epoch(*next);
+                self.install_epoch(*next, commit_summary(&staged.outcome)?);
                 self.status = GroupStatus::ReInitialized(reinit);
             }
         }
@@ -481,6 +497,7 @@ impl<S: CipherSuite> Group<S> {
             .ok_or(wrong)?;
         let sender_data = pm.decrypt_sender_data::<S>(&past.sender_data_secret)?;
         let leaf = sender_data.leaf_index;
+        past.check_late_sender(leaf, self.config.late_messages_from_updated_senders)?;
         let signature_key = past
             .signature_keys
             .get(leaf)
@@ -678,4 +695,12 @@ impl<S: CipherSuite> Group<S> {
 /// The leaf indices as `u32`.
 pub(crate) fn leaves(v: &[LeafIndex]) -> Vec<u32> {
     v.iter().map(|l| l.0).collect()
+}
+
+/// The summary of a staged Commit (a new epoch is only staged for one).
+fn commit_summary(outcome: &ProcessedMessage) -> Result<&CommitSummary, GroupError> {
+    match outcome {
+        ProcessedMessage::Commit(s) => Ok(s),
+        _ => Err(GroupError::InvalidState),
+    }
 }

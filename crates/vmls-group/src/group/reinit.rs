@@ -207,6 +207,7 @@ fn create_linked<S: CipherSuite, R: CryptoRng + ?Sized>(
         ratchet_tree_in_welcome: true,
         group_info: false,
         authenticated_data: Vec::new(),
+        new_signature_key: None,
     };
     let out = group.commit_with_link(&options, Some(&spec.psk), rng)?;
     group.psks.remove_resumption(psk_group_id, *psk_epoch);

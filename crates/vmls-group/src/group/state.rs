@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! struct {
-//!     uint16 version = 3;        /* 1 is read too: see OLDEST_STATE_VERSION */
+//!     uint16 version = 4;        /* 1 is read too: see OLDEST_STATE_VERSION */
 //!     uint16 cipher_suite;
 //!     GroupConfig config;
 //!     EpochState epoch;
@@ -23,8 +23,16 @@
 //! struct { ProposalRef reference; Sender sender; Proposal proposal;
 //!          optional<opaque own_leaf_key[32]>; } CachedProposal;
 //! struct { GroupContext context; opaque sender_data_secret[32]; SecretTreeState secret_tree;
-//!          SignatureKeyEntry keys<V>; optional<CbamEpoch> cbam /* format 3 */; } PastEpoch;  /* entry: uint32 leaf; opaque key[32] */
-//! struct { opaque message<V>; EpochState next; CommitSummary summary; } PendingCommit;
+//!          SignatureKeyEntry keys<V>; optional<CbamEpoch> cbam /* format 3 */;
+//!          uint32 replaced<V> /* format 4, sorted */; } PastEpoch;  /* entry: uint32 leaf; opaque key[32] */
+//! struct { opaque message<V>; EpochState next; CommitSummary summary;
+//!          optional<opaque new_signature_key[32]> /* format 4 */; } PendingCommit;
+//! ```
+//!
+//! `GroupConfig` ends with `uint8 late_messages_from_updated_senders` (0 refuse, 1 accept)
+//! since format 4.
+//!
+//! ```text
 //! ```
 //!
 //! The blob holds every secret of the member: store it where the application keeps keys.
@@ -48,13 +56,17 @@ use crate::labeled::PreparedSigner;
 use crate::proposals::{Proposal, ProposalRef, ReInit};
 
 /// The version this build writes and reads.
-pub const STATE_VERSION: u16 = 3;
+pub const STATE_VERSION: u16 = 4;
 
 /// The oldest format this build still reads (and migrates). Version 1 lacks
 /// `GroupConfig::check_received_lifetimes` (it reads as `false`, the default); versions 1 and
 /// 2 lack the CBST bounds in the config (defaults), the current epoch's forward-secure exports
 /// (derived on restore from its safe exporter, which those versions never used) and the past
-/// epochs' (none: their CBAMs cannot be read).
+/// epochs' (none: their CBAMs cannot be read). Versions 1 to 3 lack
+/// `GroupConfig::late_messages_from_updated_senders` (reads as `Refuse`, the default), the
+/// past epochs' replaced leaves (read as none: a late message of such an epoch is accepted
+/// from every sender, as those versions did, until the epoch ages out) and a pending Commit's
+/// new signature key (none: those versions could not rotate it).
 pub const OLDEST_STATE_VERSION: u16 = 1;
 
 fn put_vec<W: Writer + ?Sized>(w: &mut W, items: &[Vec<u8>]) -> Result<(), CodecError> {
@@ -229,6 +241,7 @@ impl<S: CipherSuite> Group<S> {
                 .collect();
             put_vec(&mut b, &keys)?;
             p.cbam.encode(&mut b)?;
+            p.replaced.encode(&mut b)?;
             items.push(b);
         }
         put_vec(w, &items)?;
@@ -240,6 +253,10 @@ impl<S: CipherSuite> Group<S> {
                 VLBytes::from(p.message.as_slice()).encode(w)?;
                 p.next.encode_into(w)?;
                 p.summary.encode(w)?;
+                p.new_signer
+                    .as_ref()
+                    .map(|k| *k.to_bytes())
+                    .encode(w)?;
             }
         }
         match &self.status {
@@ -327,6 +344,22 @@ impl<S: CipherSuite> Group<S> {
             } else {
                 None
             };
+            let replaced = if version >= 4 {
+                let v = Vec::<u32>::decode(&mut body)?;
+                // Sorted, distinct, and only members of that epoch (bounded by its tree).
+                if v.windows(2).any(|w| w.first() >= w.get(1))
+                    || v.iter().any(|l| {
+                        signature_keys
+                            .binary_search_by_key(l, |(i, _)| *i)
+                            .is_err()
+                    })
+                {
+                    return Err(GroupError::InvalidState);
+                }
+                v
+            } else {
+                Vec::new()
+            };
             past_epochs.push(PastEpoch {
                 encoded_context: encode_context(&context)?,
                 context,
@@ -334,6 +367,7 @@ impl<S: CipherSuite> Group<S> {
                 secret_tree,
                 signature_keys: PastSignatureKeys::Restored(signature_keys),
                 cbam,
+                replaced,
             });
         }
         if past_epochs.len() > usize::from(config.max_past_epochs) {
@@ -346,10 +380,32 @@ impl<S: CipherSuite> Group<S> {
                 let message = VLBytes::decode(&mut r)?.0;
                 let next = EpochState::<S>::decode_from(&mut r, &config, version)?;
                 let summary = CommitSummary::decode(&mut r)?;
+                let new_signer = if version >= 4 {
+                    match Option::<[u8; 32]>::decode(&mut r)? {
+                        Some(k) => Some(SignaturePrivateKey::from_bytes(&zeroize::Zeroizing::new(
+                            k,
+                        ))),
+                        None => None,
+                    }
+                } else {
+                    None
+                };
+                // The pending epoch's own leaf carries the key that will sign after the merge.
+                let next_key = new_signer
+                    .as_ref()
+                    .map_or_else(|| signer.public_key(), |k| k.public_key());
+                if next
+                    .tree
+                    .leaf(next.own_leaf)
+                    .is_some_and(|l| *l.signature_key() != next_key)
+                {
+                    return Err(GroupError::InvalidState);
+                }
                 Some(Box::new(PendingCommit {
                     message,
                     next,
                     summary,
+                    new_signer,
                 }))
             }
             b => return Err(CodecError::InvalidOptional(b).into()),
