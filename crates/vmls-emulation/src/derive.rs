@@ -11,6 +11,11 @@
 //! leaf_secret      = DeriveSecret(operation_secret, "Path Generation")  # path_secret[0] = DeriveSecret(leaf_secret, "path")
 //! ed25519_seed     = DeriveSecret(operation_secret, "Signature Key")
 //! rng_seed         = DeriveSecret(operation_secret, "RNG Seed")          # SeededPrng: everything else
+//!
+//! # after a G commit that removed emulators (issue 18): V's new signature key
+//! rotation_secret  = operation_secret with VirtualClientOperationContext
+//!                    { vc_id, target_group_id = "", operation = 4 (signature key), counter = 0xFFFFFFFF }
+//! ed25519_seed     = DeriveSecret(rotation_secret, "Signature Key Rotation")
 //! ```
 //! The core operation runs with [`OperationRng`]: first the operation's pinned secrets (in the
 //! order the core draws them), then `SeededPrng::from_seed(rng_seed)` for the rest (HPKE
@@ -93,6 +98,29 @@ pub mod label {
     pub const SIGNATURE_KEY: &[u8] = b"Signature Key";
     /// Seed of the PRNG for the operation's remaining randomness.
     pub const RNG_SEED: &[u8] = b"RNG Seed";
+    /// Ed25519 seed of V's rotated signature key after a device removal.
+    pub const SIGNATURE_KEY_ROTATION: &[u8] = b"Signature Key Rotation";
+}
+
+/// `counter` of the rotation's operation context: no announced action reaches it (an
+/// announcement holds at most [`crate::announce::MAX_ACTIONS`] actions, each of a few secrets).
+pub const ROTATION_COUNTER: u32 = u32::MAX;
+
+/// The Ed25519 seed of V's signature key after a G commit that removed emulator devices, from
+/// the `vc_epoch_secret` of the epoch that commit created (module docs; docs/spec-decisions.md,
+/// "Signature-key rotation on device removal"). Every remaining emulator derives the same key;
+/// the removed devices never learn that epoch's secrets.
+pub fn rotated_signature_seed(vc_epoch_secret: &Secret, vc_id: u32) -> Result<Secret, EmulatorError> {
+    let op = operation_secret(
+        vc_epoch_secret,
+        &OperationContext {
+            vc_id,
+            target_group_id: &[],
+            operation: Operation::SignatureKey,
+            counter: ROTATION_COUNTER,
+        },
+    )?;
+    operation_derive(&op, label::SIGNATURE_KEY_ROTATION)
 }
 
 /// `DeriveSecret(operation_secret, label)`.

@@ -23,6 +23,7 @@ use crate::announce::{
 };
 use crate::derive::{
     Operation, OperationContext, OperationRng, label, operation_derive, operation_secret,
+    rotated_signature_seed,
 };
 use crate::error::{EmulatorError, Store};
 
@@ -779,7 +780,8 @@ impl Emulator {
 
     /// After a G commit. If it removed this emulator, V's state here is deleted (this device
     /// no longer learns G's seeds, so it could not follow V anyway) and nothing is executed.
-    /// If it removed other emulators, V's unused KeyPackages are revoked first (the removed
+    /// If it removed other emulators, V's signature key is rotated
+    /// ([`rotated_signature_seed`]) and V's unused KeyPackages are revoked first (the removed
     /// devices hold their private keys). Then the new epoch's seed is kept and the
     /// announcement executed.
     fn after_g_commit(
@@ -801,6 +803,14 @@ impl Emulator {
         }
         let mut events = Vec::new();
         if !summary.removed.is_empty() {
+            // The removed devices knew V's signature key: every remaining emulator derives the
+            // same new one from the epoch this commit created (which the removed devices never
+            // learn); V's next commit in each group installs it (in `remove_emulators`, the
+            // same announcement's).
+            let seed = self.g.virtual_client_seed().clone();
+            for vc in &mut self.vcs {
+                vc.signature_seed = rotated_signature_seed(&seed, vc.vc_id)?;
+            }
             for vc in &mut self.vcs {
                 if vc.key_packages.is_empty() {
                     continue;
@@ -1107,6 +1117,14 @@ impl Emulator {
                 let (message, welcome) = match action.action {
                     VcActionType::Commit => {
                         let d = CommitDetail::from_bytes(&action.detail)?;
+                        // V's signature key was rotated (a device was removed) and its leaf
+                        // here still has the old one: this commit installs the new key
+                        // (docs/spec-decisions.md, "Signature-key rotation on device removal").
+                        let signer = self.vc(vc_id)?.signer();
+                        let new_signature_key = group
+                            .own_leaf()
+                            .is_some_and(|l| *l.signature_key() != signer.public)
+                            .then_some(signer.private);
                         let op =
                             self.op_secret(g_epoch, vc_id, &gid, Operation::CommitPath, counter)?;
                         let mut rng = OperationRng::new(&op, Operation::CommitPath)?;
@@ -1118,6 +1136,7 @@ impl Emulator {
                                 ratchet_tree_in_welcome: true,
                                 group_info: false,
                                 authenticated_data: Vec::new(),
+                                new_signature_key,
                             },
                             &mut rng,
                         )?;

@@ -217,12 +217,15 @@ fn replays_and_forgeries_are_typed_errors_that_change_nothing() {
 
 #[test]
 fn cbams_of_a_retained_past_epoch_decrypt_and_old_epochs_are_deleted() {
-    let (mut a, mut b, _c) = three(GroupConfig::default());
-    let late = send(&mut a, b"late", 300);
+    let (mut a, mut b, mut c) = three(GroupConfig::default());
+    // The late CBAM is C's: A's own would be refused once A's commit replaced its leaf
+    // (`LatePolicy::Refuse`, tests/late_policy.rs).
+    let late = send(&mut c, b"late", 300);
     let epoch = a.epoch();
     let out = a.commit(&CommitOptions::default(), &mut rng(301)).unwrap();
     a.merge_pending_commit().unwrap();
     b.process_message(&out.commit).unwrap();
+    c.process_message(&out.commit).unwrap();
     // The new epoch's CBST is a fresh root.
     assert_eq!(b.cbams_in_epoch(), 0);
     assert_eq!(b.cbst_state_bytes(), vmls_cbst::NODE_BYTES);
@@ -233,7 +236,7 @@ fn cbams_of_a_retained_past_epoch_decrypt_and_old_epochs_are_deleted() {
         other => panic!("{other:?}"),
     }
     // After max_past_epochs more commits the epoch (and its CBST) is gone.
-    let late2 = send(&mut a, b"later", 302);
+    let late2 = send(&mut c, b"later", 302);
     for s in 0..3 {
         let out = a
             .commit(&CommitOptions::default(), &mut rng(310 + s))

@@ -692,3 +692,116 @@ fn key_package_validation_and_last_resort() {
     let back = KeyPackagePrivate::decode_exact(&enc).unwrap();
     assert_eq!(back.leaf_key, private.leaf_key);
 }
+
+/// RFC 9420 sections 5.3.1, 6.1, 7.3: a member rotates its signature key with its Commit's
+/// UpdatePath. The FramedContent is signed with the old key (the sender's leaf in the current
+/// tree), the new LeafNode with the new one; afterwards the others verify the member with the
+/// new key only. The expectation is the key pair the test generated, not the engine's output.
+#[test]
+fn signature_key_rotation_by_commit_and_old_key_no_longer_verifies() {
+    for wire in [WireFormat::PublicMessage, WireFormat::PrivateMessage] {
+        let (mut a, mut b, mut c) = three(wire);
+        let old = a.signer.clone();
+        let new = SignatureKeyPair::generate(&mut rng(900));
+        // A key another member holds is refused (section 7.3: signature keys are unique).
+        let b_key = *b.own_leaf().unwrap().signature_key();
+        let mut dup = a.clone();
+        let dup_key = b.signer.clone();
+        assert_eq!(dup_key.public_key(), b_key);
+        assert!(matches!(
+            dup.commit(
+                &CommitOptions {
+                    new_signature_key: Some(dup_key),
+                    force_path: false,
+                    ..CommitOptions::default()
+                },
+                &mut rng(901),
+            ),
+            Err(GroupError::Tree(vmls_tree::TreeError::DuplicateSignatureKey { leaf: LeafIndex(1) }))
+        ));
+        let out = a
+            .commit(
+                &CommitOptions {
+                    // The rotation forces the UpdatePath.
+                    force_path: false,
+                    new_signature_key: Some(new.private.clone()),
+                    ..CommitOptions::default()
+                },
+                &mut rng(902),
+            )
+            .unwrap();
+        assert!(out.summary.has_path);
+        // Until the merge, A still signs with the old key; the pending blob survives a
+        // restore with the new key.
+        assert_eq!(a.signer.public_key(), old.public_key());
+        let mut restored = G::from_bytes(&a.to_bytes().unwrap()).unwrap();
+        restored.merge_pending_commit().unwrap();
+        assert_eq!(restored.signer.public_key(), new.public);
+        a.merge_pending_commit().unwrap();
+        assert_eq!(a.signer.public_key(), new.public);
+        assert_eq!(a.to_bytes().unwrap(), restored.to_bytes().unwrap());
+        for g in [&mut b, &mut c] {
+            g.process_message(&out.commit).unwrap();
+            assert_eq!(g.epoch_authenticator(), a.epoch_authenticator());
+            assert_eq!(g.tree().leaf(LeafIndex(0)).unwrap().signature_key(), &new.public);
+        }
+        // New key: accepted.
+        let mut buf = vec![0u8; a.application_message_len(0, 5)];
+        let n = a.encrypt_application(b"", b"hello", &mut rng(903), &mut buf).unwrap();
+        let mut plain = vec![0u8; n];
+        let r = b.decrypt_application(&buf[..n], &mut plain).unwrap();
+        assert_eq!((r.sender, &plain[..r.len]), (0, &b"hello"[..]));
+        // Old key, new epoch's secrets (the worst case: whoever kept the old key also learned
+        // the new epoch): refused, nothing changes.
+        let mut forger = a.clone();
+        forger.signer = old.clone();
+        forger.prepared_signer = crate::labeled::PreparedSigner::new(&old);
+        let mut buf = vec![0u8; forger.application_message_len(0, 6)];
+        let n = forger
+            .encrypt_application(b"", b"forged", &mut rng(904), &mut buf)
+            .unwrap();
+        rejects(
+            &mut b,
+            &buf[..n],
+            bad_signature,
+            "application message under the old key",
+        );
+        let remove_b = Proposal::Remove(Remove { removed: 1 });
+        let forged = forge_public(&a, Content::Proposal(remove_b.clone()), &old, None);
+        rejects(
+            &mut c,
+            &forged,
+            bad_signature,
+            "proposal under the old key",
+        );
+        let forged = forge_public(
+            &a,
+            Content::Commit(Commit {
+                proposals: vec![by_value(remove_b.clone())],
+                path: None,
+            }),
+            &old,
+            None,
+        );
+        rejects(
+            &mut c,
+            &forged,
+            bad_signature,
+            "commit under the old key",
+        );
+        // The same proposal under the new key is accepted (the forgery failed on the key
+        // alone).
+        let genuine = forge_public(&a, Content::Proposal(remove_b), &new.private, None);
+        assert!(matches!(
+            c.process_message(&genuine).unwrap(),
+            ProcessedMessage::Proposal { .. }
+        ));
+    }
+}
+
+fn bad_signature(e: &GroupError) -> bool {
+    matches!(
+        e,
+        GroupError::InvalidSignature | GroupError::Message(crate::Error::InvalidSignature)
+    )
+}
