@@ -110,7 +110,10 @@ pub const ROTATION_COUNTER: u32 = u32::MAX;
 /// the `vc_epoch_secret` of the epoch that commit created (module docs; docs/spec-decisions.md,
 /// "Signature-key rotation on device removal"). Every remaining emulator derives the same key;
 /// the removed devices never learn that epoch's secrets.
-pub fn rotated_signature_seed(vc_epoch_secret: &Secret, vc_id: u32) -> Result<Secret, EmulatorError> {
+pub fn rotated_signature_seed(
+    vc_epoch_secret: &Secret,
+    vc_id: u32,
+) -> Result<Secret, EmulatorError> {
     let op = operation_secret(
         vc_epoch_secret,
         &OperationContext {

@@ -253,10 +253,7 @@ impl<S: CipherSuite> Group<S> {
                 VLBytes::from(p.message.as_slice()).encode(w)?;
                 p.next.encode_into(w)?;
                 p.summary.encode(w)?;
-                p.new_signer
-                    .as_ref()
-                    .map(|k| *k.to_bytes())
-                    .encode(w)?;
+                p.new_signer.as_ref().map(|k| *k.to_bytes()).encode(w)?;
             }
         }
         match &self.status {
@@ -348,11 +345,8 @@ impl<S: CipherSuite> Group<S> {
                 let v = Vec::<u32>::decode(&mut body)?;
                 // Sorted, distinct, and only members of that epoch (bounded by its tree).
                 if v.windows(2).any(|w| w.first() >= w.get(1))
-                    || v.iter().any(|l| {
-                        signature_keys
-                            .binary_search_by_key(l, |(i, _)| *i)
-                            .is_err()
-                    })
+                    || v.iter()
+                        .any(|l| signature_keys.binary_search_by_key(l, |(i, _)| *i).is_err())
                 {
                     return Err(GroupError::InvalidState);
                 }
@@ -382,9 +376,9 @@ impl<S: CipherSuite> Group<S> {
                 let summary = CommitSummary::decode(&mut r)?;
                 let new_signer = if version >= 4 {
                     match Option::<[u8; 32]>::decode(&mut r)? {
-                        Some(k) => Some(SignaturePrivateKey::from_bytes(&zeroize::Zeroizing::new(
-                            k,
-                        ))),
+                        Some(k) => {
+                            Some(SignaturePrivateKey::from_bytes(&zeroize::Zeroizing::new(k)))
+                        }
                         None => None,
                     }
                 } else {

@@ -717,7 +717,9 @@ fn signature_key_rotation_by_commit_and_old_key_no_longer_verifies() {
                 },
                 &mut rng(901),
             ),
-            Err(GroupError::Tree(vmls_tree::TreeError::DuplicateSignatureKey { leaf: LeafIndex(1) }))
+            Err(GroupError::Tree(
+                vmls_tree::TreeError::DuplicateSignatureKey { leaf: LeafIndex(1) }
+            ))
         ));
         let out = a
             .commit(
@@ -743,11 +745,16 @@ fn signature_key_rotation_by_commit_and_old_key_no_longer_verifies() {
         for g in [&mut b, &mut c] {
             g.process_message(&out.commit).unwrap();
             assert_eq!(g.epoch_authenticator(), a.epoch_authenticator());
-            assert_eq!(g.tree().leaf(LeafIndex(0)).unwrap().signature_key(), &new.public);
+            assert_eq!(
+                g.tree().leaf(LeafIndex(0)).unwrap().signature_key(),
+                &new.public
+            );
         }
         // New key: accepted.
         let mut buf = vec![0u8; a.application_message_len(0, 5)];
-        let n = a.encrypt_application(b"", b"hello", &mut rng(903), &mut buf).unwrap();
+        let n = a
+            .encrypt_application(b"", b"hello", &mut rng(903), &mut buf)
+            .unwrap();
         let mut plain = vec![0u8; n];
         let r = b.decrypt_application(&buf[..n], &mut plain).unwrap();
         assert_eq!((r.sender, &plain[..r.len]), (0, &b"hello"[..]));
@@ -768,12 +775,7 @@ fn signature_key_rotation_by_commit_and_old_key_no_longer_verifies() {
         );
         let remove_b = Proposal::Remove(Remove { removed: 1 });
         let forged = forge_public(&a, Content::Proposal(remove_b.clone()), &old, None);
-        rejects(
-            &mut c,
-            &forged,
-            bad_signature,
-            "proposal under the old key",
-        );
+        rejects(&mut c, &forged, bad_signature, "proposal under the old key");
         let forged = forge_public(
             &a,
             Content::Commit(Commit {
@@ -783,12 +785,7 @@ fn signature_key_rotation_by_commit_and_old_key_no_longer_verifies() {
             &old,
             None,
         );
-        rejects(
-            &mut c,
-            &forged,
-            bad_signature,
-            "commit under the old key",
-        );
+        rejects(&mut c, &forged, bad_signature, "commit under the old key");
         // The same proposal under the new key is accepted (the forgery failed on the key
         // alone).
         let genuine = forge_public(&a, Content::Proposal(remove_b), &new.private, None);
