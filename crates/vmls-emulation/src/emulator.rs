@@ -803,26 +803,37 @@ impl Emulator {
         }
         let mut events = Vec::new();
         if !summary.removed.is_empty() {
-            // The removed devices knew V's signature key: every remaining emulator derives the
-            // same new one from the epoch this commit created (which the removed devices never
-            // learn); V's next commit in each group installs it (in `remove_emulators`, the
-            // same announcement's).
             let seed = self.g.virtual_client_seed().clone();
-            for vc in &mut self.vcs {
-                vc.signature_seed = rotated_signature_seed(&seed, vc.vc_id)?;
+            if self.provisioning.inbox.is_some() {
+                self.log_removal_while_awaiting(self.g.epoch())?;
             }
-            for vc in &mut self.vcs {
-                if vc.key_packages.is_empty() {
-                    continue;
-                }
-                let key_packages = vc.key_packages.drain(..).map(|(k, _)| k).collect();
-                events.push(Event::KeyPackagesRevoked {
-                    vc_id: vc.vc_id,
-                    key_packages,
-                });
-            }
+            events.extend(self.after_removal(&seed)?);
         }
         events.extend(self.on_new_g_epoch(aad)?);
+        Ok(events)
+    }
+
+    /// After a G commit that removed other emulators, with the `vc_epoch_secret` of the epoch
+    /// it created. The removed devices knew V's signature key: every remaining emulator derives
+    /// the same new one ([`rotated_signature_seed`], which the removed devices cannot: they
+    /// never learn that epoch), and V's next commit in each group installs it (in
+    /// [`Emulator::remove_emulators`], the same announcement's). V's unused KeyPackages carry
+    /// the old key and init keys the removed devices hold: they are revoked.
+    pub(crate) fn after_removal(&mut self, seed: &Secret) -> Result<Vec<Event>, EmulatorError> {
+        let mut events = Vec::new();
+        for vc in &mut self.vcs {
+            vc.signature_seed = rotated_signature_seed(seed, vc.vc_id)?;
+        }
+        for vc in &mut self.vcs {
+            if vc.key_packages.is_empty() {
+                continue;
+            }
+            let key_packages = vc.key_packages.drain(..).map(|(k, _)| k).collect();
+            events.push(Event::KeyPackagesRevoked {
+                vc_id: vc.vc_id,
+                key_packages,
+            });
+        }
         Ok(events)
     }
 

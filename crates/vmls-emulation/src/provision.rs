@@ -35,6 +35,10 @@
 //! of the announcement (the transport's job). Announcements logged while waiting are bounded by
 //! `max_retained_seeds`: if more G epochs pass before the snapshot is complete, installing it
 //! fails with [`EmulatorError::SeedExpired`] and the way back is a fresh `provision`.
+//! A G commit that removed other emulators is logged too (an entry with an empty
+//! announcement, before that epoch's announcement): on install it rotates V's signature key
+//! and revokes V's KeyPackages as the other emulators did when they processed it. The log holds
+//! at most two entries per retained epoch (`2 * max_retained_seeds`).
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -329,11 +333,22 @@ impl Emulator {
                 }
             }
         }
-        if inbox.log.len() >= keep {
-            inbox.log.remove(0);
-        }
-        inbox.log.push((epoch, aad.to_vec()));
+        push_log(&mut inbox.log, keep, epoch, aad.to_vec());
         Ok(Vec::new())
+    }
+
+    /// While waiting: a G commit of `epoch` removed other emulators; logged as an entry with an
+    /// empty announcement so that the snapshot's virtual clients get the same rotation on
+    /// install ([`Emulator::after_removal`]).
+    pub(crate) fn log_removal_while_awaiting(&mut self, epoch: u64) -> Result<(), EmulatorError> {
+        let keep = self.config.max_retained_seeds.max(1);
+        let inbox = self
+            .provisioning
+            .inbox
+            .as_mut()
+            .ok_or(EmulatorError::Internal)?;
+        push_log(&mut inbox.log, keep, epoch, Vec::new());
+        Ok(())
     }
 
     /// A G application message while waiting: a `ProvisioningChunk`.
@@ -415,8 +430,12 @@ impl Emulator {
         let mut events = vec![Event::Provisioned];
         for (epoch, aad) in inbox.log {
             if epoch > expected.epoch {
-                self.seed(epoch)?;
-                events.extend(self.run_announcement(epoch, &aad)?);
+                let seed = self.seed(epoch)?.clone();
+                if aad.is_empty() {
+                    events.extend(self.after_removal(&seed)?);
+                } else {
+                    events.extend(self.run_announcement(epoch, &aad)?);
+                }
             }
         }
         Ok(events)
@@ -512,7 +531,7 @@ pub(crate) fn decode_provisioning(
         }
         let mut lr = Reader::new(r.read_opaque()?);
         while !lr.is_empty() {
-            if i.log.len() >= config.max_retained_seeds.max(1) {
+            if i.log.len() >= log_bound(config.max_retained_seeds.max(1)) {
                 return Err(EmulatorError::Full(Store::Deferred));
             }
             i.log
@@ -546,4 +565,18 @@ fn digest32(bytes: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(h.as_ref());
     out
+}
+
+/// Most entries of the log kept while awaiting the snapshot: an announcement and a removal per
+/// retained G epoch.
+fn log_bound(keep: usize) -> usize {
+    keep.saturating_mul(2)
+}
+
+/// Appends to the log, dropping the oldest entry beyond [`log_bound`].
+fn push_log(log: &mut Vec<(u64, Vec<u8>)>, keep: usize, epoch: u64, aad: Vec<u8>) {
+    if log.len() >= log_bound(keep) {
+        log.remove(0);
+    }
+    log.push((epoch, aad));
 }

@@ -1,7 +1,8 @@
 //! Issue 18, removing a device (a lost phone): the laptop removes the phone from G and, in the
-//! same announcement, V commits in S with secrets from G's new epoch. The phone's last state
-//! (an attacker's copy) then decrypts nothing in S, CBAMs included, and nothing it sends is
-//! accepted by anyone.
+//! same announcement, V commits in S with secrets from G's new epoch and a new signature key
+//! derived from it. The phone's last state (an attacker's copy) then decrypts nothing in S,
+//! CBAMs included, its old signature key no longer verifies, and nothing it sends is accepted
+//! by anyone: late messages of the epoch before V's update included (`LatePolicy::Refuse`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,8 +13,8 @@
 
 mod common;
 use common::{World, assert_agree};
-use vmls_emulation::{Event, Request};
-use vmls_group::group::{CommitOptions, ProcessedMessage};
+use vmls_emulation::{EmulatorError, Event, Request};
+use vmls_group::group::{CommitOptions, GroupError, ProcessedMessage};
 
 const S: &[u8] = b"alice and bob";
 
@@ -62,6 +63,18 @@ fn a_removed_device_reads_nothing_and_is_accepted_nowhere() {
     let phone_leaf = lost.emulation_group().own_leaf_index();
     let old_leaf_key = *lost_group.own_leaf().unwrap().encryption_key();
     let s_epoch = lost_group.epoch();
+    let v_leaf = lost_group.own_leaf_index();
+    let old_sig = lost.signature_public_key(1).unwrap();
+    assert_eq!(lost_group.own_leaf().unwrap().signature_key(), &old_sig);
+    // A genuine CBAM of Bob's in this epoch that reaches Alice's devices late (after V's
+    // update): Bob's leaf is unchanged, so it is read.
+    let mut r = w.rng();
+    let bob_late = bob.devices[1]
+        .em
+        .send_cbam(2, S, b"", b"late but genuine", &mut r)
+        .unwrap();
+    // Bob's other device reads it now (V's queue); Alice's devices get it late.
+    bob.devices[0].em.process_group_message(2, &bob_late).unwrap();
 
     // The laptop removes it; the same G commit has V commit in S.
     let mut r = w.rng();
@@ -114,6 +127,47 @@ fn a_removed_device_reads_nothing_and_is_accepted_nowhere() {
         *alice.group(0, S).own_leaf().unwrap().encryption_key(),
         old_leaf_key
     );
+
+    // V's signature key was rotated: every remaining device holds the same new key, V's leaf
+    // in S carries it on every device and for Bob (read from the tree), and it is not the
+    // phone's.
+    let new_sig = alice.devices[0].em.signature_public_key(1).unwrap();
+    assert_ne!(new_sig, old_sig);
+    for d in &alice.devices {
+        assert_eq!(d.em.signature_public_key(1).unwrap(), new_sig);
+        assert_eq!(
+            d.em.vc_group(1, S)
+                .unwrap()
+                .own_leaf()
+                .unwrap()
+                .signature_key(),
+            &new_sig
+        );
+    }
+    for d in &bob.devices {
+        let g = d.em.vc_group(2, S).unwrap();
+        assert_eq!(
+            g.tree()
+                .leaf(vmls_tree::LeafIndex(v_leaf))
+                .unwrap()
+                .signature_key(),
+            &new_sig
+        );
+    }
+    // Bob's late CBAM of the epoch before is read by Alice's devices.
+    for d in &mut alice.devices {
+        let got = d.em.process_group_message(1, &bob_late).unwrap();
+        assert!(
+            matches!(
+                got.as_slice(),
+                [Event::Processed {
+                    outcome: ProcessedMessage::Cbam { epoch, data, .. },
+                    ..
+                }] if *epoch == s_epoch && data.as_slice() == b"late but genuine"
+            ),
+            "{got:?}"
+        );
+    }
 
     // Afterwards: Bob and the tablet send CBAMs, V commits again.
     let mut r = w.rng();
@@ -188,20 +242,41 @@ fn a_removed_device_reads_nothing_and_is_accepted_nowhere() {
         }
     };
     reject_everywhere(&forged_commit, &mut alice, &mut bob);
-    // A CBAM of the epoch before V's update is, like any late message of a past epoch (RFC
-    // 9420 section 14.4), still readable while receivers keep that epoch
-    // (`GroupConfig::max_past_epochs`, default 2): it is reported with its old epoch, so the
-    // application sees it predates V's post-removal update (docs/security.md).
-    for d in bob.devices.iter() {
-        let mut e = d.em.clone();
-        let got = e.process_group_message(2, &forged_cbam).unwrap();
-        assert!(matches!(
-            got.as_slice(),
-            [Event::Processed {
-                outcome: ProcessedMessage::Cbam { epoch, .. },
-                ..
-            }] if *epoch == s_epoch
-        ));
+    // A proposal of the epoch before V's update: handshake messages of past epochs are
+    // never accepted.
+    let forged_proposal = lost_group.clone().propose_update(&mut w.rng()).unwrap().0;
+    reject_everywhere(&forged_proposal, &mut alice, &mut bob);
+    // A CBAM or PrivateMessage of the epoch before V's update is a late message of a retained
+    // epoch (RFC 9420 section 14.4, `GroupConfig::max_past_epochs`, default 2). The phone held
+    // all of V's secrets of that epoch, so only the receiver policy can refuse it: V's leaf was
+    // replaced since, and every member refuses it with a typed error, state unchanged.
+    let forged_private = {
+        let mut g = lost_group.clone();
+        let mut buf = vec![0u8; g.application_message_len(0, 6)];
+        let n = g
+            .encrypt_application(b"", b"forged", &mut w.rng(), &mut buf)
+            .unwrap();
+        buf.truncate(n);
+        buf
+    };
+    for m in [&forged_cbam, &forged_private] {
+        for d in bob.devices.iter_mut().chain(alice.devices.iter_mut()) {
+            let vc = if d.name.starts_with("bob") { 2 } else { 1 };
+            let before = d.em.to_bytes().unwrap();
+            let got = d.em.process_group_message(vc, m);
+            assert!(
+                matches!(
+                    got,
+                    Err(EmulatorError::Group(GroupError::LateMessageFromReplacedSender {
+                        leaf,
+                        epoch
+                    })) if leaf == v_leaf && epoch == s_epoch
+                ),
+                "{} {got:?}",
+                d.name
+            );
+            assert_eq!(d.em.to_bytes().unwrap(), before);
+        }
     }
     // Once the window has passed, nobody accepts it.
     for _ in 0..2 {
@@ -221,6 +296,7 @@ fn a_removed_device_reads_nothing_and_is_accepted_nowhere() {
         w.sync_v(&mut bob);
     }
     reject_everywhere(&forged_cbam, &mut alice, &mut bob);
+    reject_everywhere(&forged_private, &mut alice, &mut bob);
     for d in &mut alice.devices {
         let before = d.em.to_bytes().unwrap();
         assert!(

@@ -16,7 +16,7 @@ use vmls_group::group::STATE_VERSION;
 use vmls_group::{Group, GroupError, ProcessedMessage};
 
 /// Blob versions this build reads (the current one and those it migrates).
-const READABLE: &[u16] = &[1, 2, 3];
+const READABLE: &[u16] = &[1, 2, 3, 4];
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())
