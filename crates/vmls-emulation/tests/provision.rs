@@ -355,3 +355,150 @@ fn a_fresh_provision_replaces_an_earlier_one() {
     alice.assert_consistent();
     assert_eq!(alice.devices[2].em.key_packages(1).unwrap().len(), 3);
 }
+
+/// A device removal while a new device awaits its snapshot: the new device logs the removal
+/// and, on install, rotates V's signature key and revokes V's KeyPackages as the others did
+/// when they processed it, so it computes the same commit for V (with the new key) and ends
+/// with a byte-identical V.
+#[test]
+fn a_removal_while_awaiting_provisioning_is_replayed_with_the_key_rotation() {
+    let mut w = World::new();
+    let mut alice = w.person("alice", &["alice phone", "alice laptop", "alice old"], 1);
+    let mut bob = w.person("bob", &["bob phone"], 2);
+    w.announce(
+        &mut alice,
+        0,
+        &[Request::CreateGroup {
+            vc_id: 1,
+            group_id: S.to_vec(),
+        }],
+    );
+    w.sync_g(&mut alice);
+    w.ds.create_group(S, 0, &["alice V"]);
+    let bob_kp = bob.devices[0].em.key_packages(2).unwrap()[0].clone();
+    w.announce(
+        &mut alice,
+        1,
+        &[Request::Commit {
+            vc_id: 1,
+            group_id: S.to_vec(),
+            proposals: vec![Proposal::Add(Add {
+                key_package: bob_kp,
+            })],
+            include_pending: false,
+        }],
+    );
+    let (_, c, welcome) = w.sync_g(&mut alice).outgoing[0].clone();
+    w.ds.send(&c).unwrap();
+    w.ds.add_member(S, "bob V");
+    let welcome = welcome.unwrap();
+    w.ds.send_to("bob V", &welcome);
+    w.sync_v(&mut alice);
+    w.sync_v(&mut bob);
+    w.announce(&mut bob, 0, &[Request::JoinGroup { vc_id: 2, welcome }]);
+    w.sync_g(&mut bob);
+    assert_agree(&[&alice, &bob], S);
+    let old_sig = alice.devices[0].em.signature_public_key(1).unwrap();
+    let old_leaf = alice.devices[2].em.emulation_group().own_leaf_index();
+
+    // The laptop adds the tablet and announces its provisioning (the snapshot is taken now).
+    let (kp, kp_private) = create_key_package::<vmls_crypto::Mls128ChaCha, _>(
+        &params("alice tablet"),
+        &SignatureKeyPair::generate(&mut w.rng()),
+        &mut w.rng(),
+    )
+    .unwrap();
+    let out = alice.devices[1]
+        .em
+        .emulation_group_mut()
+        .commit(
+            &CommitOptions {
+                proposals: vec![Proposal::Add(Add {
+                    key_package: kp.clone(),
+                })],
+                ..CommitOptions::default()
+            },
+            &mut w.rng(),
+        )
+        .unwrap();
+    w.ds.send(&out.commit).unwrap();
+    w.sync_g(&mut alice);
+    let g_id = alice.g_id.clone();
+    w.ds.add_member(&g_id, "alice tablet");
+    let g = Group::join_from_welcome_bytes(
+        &out.welcome.unwrap(),
+        &kp,
+        &kp_private,
+        None,
+        PskStore::new(),
+        GroupConfig::default(),
+    )
+    .unwrap();
+    let tablet_leaf = g.own_leaf_index();
+    alice.devices.push(Device {
+        name: "alice tablet".into(),
+        em: Emulator::new_awaiting_provisioning(g, EmulatorConfig::default()),
+    });
+    w.ds.start_reader_at("alice V", "alice tablet", "alice laptop");
+    let p = alice.devices[1]
+        .em
+        .provision(tablet_leaf, &mut w.rng())
+        .unwrap();
+    w.ds.send(&p).unwrap();
+    w.sync_g(&mut alice);
+
+    // Meanwhile the laptop removes the old device; V commits in S with a new key.
+    let g_commit = alice.devices[1]
+        .em
+        .remove_emulators(&[old_leaf], &mut w.rng())
+        .unwrap();
+    w.ds.send(&g_commit).unwrap();
+    let synced = w.sync_g(&mut alice);
+    assert_eq!(synced.events[2], vec![Event::EmulatorRemoved]);
+    assert!(synced.events[3].is_empty(), "the tablet only logs it");
+    let s_commit = synced.outgoing[0].1.clone();
+    alice.devices.remove(2);
+    let new_sig = alice.devices[0].em.signature_public_key(1).unwrap();
+    assert_ne!(new_sig, old_sig);
+
+    // The snapshot arrives: the tablet installs it, replays the removal, then the
+    // announcement, and computes V's commit byte for byte.
+    let chunks = alice.devices[1]
+        .em
+        .provisioning_messages(&mut w.rng())
+        .unwrap();
+    let mut events = Vec::new();
+    for c in &chunks {
+        events.extend(
+            alice.devices[2]
+                .em
+                .process_emulation_message(c)
+                .unwrap()
+                .events,
+        );
+    }
+    let at = events
+        .iter()
+        .position(|e| *e == Event::Provisioned)
+        .unwrap();
+    assert!(events[at + 1..].iter().any(|e| matches!(
+        e,
+        Event::Outgoing { message, .. } if *message == s_commit
+    )));
+    assert_eq!(alice.devices[2].em.signature_public_key(1).unwrap(), new_sig);
+    alice.devices[1].em.finish_provisioning();
+    w.sync_g_device(&mut alice, 0);
+    alice.assert_consistent();
+    w.ds.send(&s_commit).unwrap();
+    w.sync_v(&mut alice);
+    w.sync_v(&mut bob);
+    assert_agree(&[&alice, &bob], S);
+    assert_eq!(
+        bob.group(0, S)
+            .tree()
+            .leaf(vmls_tree::LeafIndex(alice.group(0, S).own_leaf_index()))
+            .unwrap()
+            .signature_key(),
+        &new_sig
+    );
+}
