@@ -485,7 +485,10 @@ fn a_removal_while_awaiting_provisioning_is_replayed_with_the_key_rotation() {
         e,
         Event::Outgoing { message, .. } if *message == s_commit
     )));
-    assert_eq!(alice.devices[2].em.signature_public_key(1).unwrap(), new_sig);
+    assert_eq!(
+        alice.devices[2].em.signature_public_key(1).unwrap(),
+        new_sig
+    );
     alice.devices[1].em.finish_provisioning();
     w.sync_g_device(&mut alice, 0);
     alice.assert_consistent();

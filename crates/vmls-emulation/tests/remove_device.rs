@@ -74,7 +74,10 @@ fn a_removed_device_reads_nothing_and_is_accepted_nowhere() {
         .send_cbam(2, S, b"", b"late but genuine", &mut r)
         .unwrap();
     // Bob's other device reads it now (V's queue); Alice's devices get it late.
-    bob.devices[0].em.process_group_message(2, &bob_late).unwrap();
+    bob.devices[0]
+        .em
+        .process_group_message(2, &bob_late)
+        .unwrap();
 
     // The laptop removes it; the same G commit has V commit in S.
     let mut r = w.rng();

@@ -1,6 +1,6 @@
 //! test-vectors/vmls/emulation.json (written by the independent gen_emulation.py): the pinned
-//! virtual-client derivations, the RNG stream a replayed core operation draws, and the
-//! announcement encodings.
+//! virtual-client derivations, the RNG stream a replayed core operation draws, V's signature
+//! key after a device removal, and the announcement encodings.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,7 +13,8 @@ use rand_core::Rng;
 use serde_json::Value;
 use vmls_crypto::{Secret, SignaturePrivateKey, derive_key_pair, derive_secret};
 use vmls_emulation::derive::{
-    Operation, OperationContext, OperationRng, label, operation_derive, operation_secret,
+    Operation, OperationContext, OperationRng, ROTATION_COUNTER, label, operation_derive,
+    operation_secret, rotated_signature_seed,
 };
 use vmls_emulation::provision::{ProvisionDetail, encode_chunk};
 use vmls_emulation::{
@@ -184,4 +185,40 @@ fn announcements_match_the_independent_generator() {
     }
     assert!(n >= 6);
     assert_eq!(provisioned, 1);
+}
+
+#[test]
+fn signature_key_rotation_matches_the_independent_generator() {
+    let mut n = 0;
+    for case in cases().iter().filter(|c| c["type"] == "rotation") {
+        let es = Secret::from_slice(&hex(case, "epoch_secret")).unwrap();
+        let (_, mut secrets) = EpochSecrets::from_epoch_secret(&es).unwrap();
+        let component = secrets
+            .safe_export_secret(vmls_emulation::VC_COMPONENT_ID)
+            .unwrap();
+        let vc = vmls_crypto::expand_with_label(component.as_bytes(), b"Virtual Client Seed", &[])
+            .unwrap();
+        assert_eq!(vc.as_bytes().to_vec(), hex(case, "vc_epoch_secret"));
+        for r in case["rotations"].as_array().unwrap() {
+            let vc_id = r["vc_id"].as_u64().unwrap() as u32;
+            let ctx = OperationContext {
+                vc_id,
+                target_group_id: &[],
+                operation: Operation::SignatureKey,
+                counter: ROTATION_COUNTER,
+            };
+            assert_eq!(ctx.to_bytes().unwrap(), hex(r, "context"));
+            assert_eq!(
+                operation_secret(&vc, &ctx).unwrap().as_bytes().to_vec(),
+                hex(r, "rotation_secret")
+            );
+            let seed = rotated_signature_seed(&vc, vc_id).unwrap();
+            assert_eq!(seed.as_bytes().to_vec(), hex(r, "rotated_seed"));
+            let public = SignaturePrivateKey::from_bytes(seed.as_bytes()).public_key();
+            assert_eq!(public.to_vec(), hex(r, "rotated_public"));
+            assert_ne!(public.to_vec(), hex(r, "create_vc_public"));
+            n += 1;
+        }
+    }
+    assert!(n >= 3);
 }
