@@ -9,7 +9,8 @@
 //!   library's encoder and compares bytes, then decrypts the vector's message.
 //! * `emulation.json` (from `gen_emulation.py`): virtual-client derivations (`vc_epoch_secret`
 //!   from the epoch secret, `operation_secret`, key seeds and public keys, the RNG stream a
-//!   replayed operation draws) and announcement encodings (SafeAAD / `VirtualClientActions`).
+//!   replayed operation draws), V's signature key after a device removal, and announcement
+//!   encodings (SafeAAD / `VirtualClientActions`).
 use serde_json::Value;
 use vmls_cbst::{
     CbstConfig, ChallengeContext, ChallengeLevel, ChallengeSecretTree, GroupChallengeContext,
@@ -170,10 +171,11 @@ pub fn run_cbam(case: &Value) -> Outcome {
     })())
 }
 
-/// One case of `emulation.json`: `type` "derivation" or "announcement".
+/// One case of `emulation.json`: `type` "derivation", "rotation" or "announcement".
 pub fn run_emulation(case: &Value) -> Outcome {
     use vmls_emulation::derive::{
-        Operation, OperationContext, OperationRng, label, operation_derive, operation_secret,
+        Operation, OperationContext, OperationRng, ROTATION_COUNTER, label, operation_derive,
+        operation_secret, rotated_signature_seed,
     };
     outcome((|| {
         let err = |e: vmls_emulation::EmulatorError| format!("{e:?}");
@@ -258,6 +260,45 @@ pub fn run_emulation(case: &Value) -> Outcome {
                     .to_authenticated_data()
                     .map_err(|e| format!("{e:?}"))?;
                 check("authenticated_data", &again, &aad)
+            }
+            Some("rotation") => {
+                let es = Secret::from_slice(&bytes(case, "epoch_secret")?)
+                    .ok_or("epoch_secret is not 32 bytes")?;
+                let (_, mut secrets) =
+                    EpochSecrets::from_epoch_secret(&es).map_err(|e| format!("{e:?}"))?;
+                let component = secrets
+                    .safe_export_secret(vmls_group::group::VMLS_COMPONENT_ID)
+                    .map_err(|e| format!("{e:?}"))?;
+                let vc = vmls_crypto::expand_with_label(
+                    component.as_bytes(),
+                    b"Virtual Client Seed",
+                    &[],
+                )
+                .map_err(|e| format!("{e:?}"))?;
+                check(
+                    "vc_epoch_secret",
+                    vc.as_bytes(),
+                    &bytes(case, "vc_epoch_secret")?,
+                )?;
+                for r in array(case, "rotations")? {
+                    let vc_id = u32::try_from(uint(r, "vc_id")?).map_err(|e| e.to_string())?;
+                    let ctx = OperationContext {
+                        vc_id,
+                        target_group_id: &[],
+                        operation: Operation::SignatureKey,
+                        counter: ROTATION_COUNTER,
+                    };
+                    check(
+                        "context",
+                        &ctx.to_bytes().map_err(err)?,
+                        &bytes(r, "context")?,
+                    )?;
+                    let seed = rotated_signature_seed(&vc, vc_id).map_err(err)?;
+                    check("rotated_seed", seed.as_bytes(), &bytes(r, "rotated_seed")?)?;
+                    let public = SignaturePrivateKey::from_bytes(seed.as_bytes()).public_key();
+                    check("rotated_public", &public, &bytes(r, "rotated_public")?)?;
+                }
+                Ok(())
             }
             other => Err(format!("unknown case type {other:?}")),
         }
