@@ -159,13 +159,16 @@ pub use vmls_tree as tree;
 pub use vmls_cbst::{ChallengeLevel, GroupChallengeContext};
 #[cfg(feature = "suite-1")]
 pub use vmls_crypto::Mls128Aes;
-pub use vmls_crypto::{CipherSuite, CryptoRng, Mls128ChaCha, SeededPrng, SignatureKeyPair};
+pub use vmls_crypto::{
+    CipherSuite, CryptoRng, Mls128ChaCha, SeededPrng, SignatureKeyPair, SignaturePrivateKey,
+};
 pub use vmls_group::group::{
     CBAM_EXTENSION_TYPE, CommitOptions, CommitOutput, CommitSummary, DefaultProposalPolicy,
     DroppedProposal, ExternalJoinOptions, ExternalProposer, Group, GroupConfig, GroupError,
-    GroupStatus, KeyPackageParams, KeyPackagePrivate, LinkError, NewLeaf, NewLeafSource,
-    ProcessedMessage, ProposalPolicy, PskStore, ReceivedCbam, RejectExternalProposals,
-    StagedMessage, StagedWelcome, create_key_package, validate_key_package,
+    GroupStatus, KeyPackageParams, KeyPackagePrivate, LatePolicy, LinkError, NewLeaf,
+    NewLeafSource, ProcessedMessage, ProposalPolicy, PskStore, ReceivedCbam,
+    RejectExternalProposals, StagedMessage, StagedWelcome, create_key_package,
+    validate_key_package,
 };
 pub use vmls_group::{Add, KeyPackage, Proposal, Remove};
 pub use vmls_tree::{Credential, Lifetime};
