@@ -152,10 +152,10 @@ fn default_refuses_late_messages_from_replaced_leaves_only() {
     let e = all[0].epoch();
     // Epoch e: everyone sends a CBAM and a PrivateMessage that arrive late.
     let mut late = Vec::new();
-    for i in 0..4 {
+    for (i, g) in all.iter_mut().enumerate() {
         late.push((
-            cbam(&mut all[i], b"cbam", 100 + i as u64),
-            private(&mut all[i], b"pm", 110 + i as u64),
+            cbam(g, b"cbam", 100 + i as u64),
+            private(g, b"pm", 110 + i as u64),
         ));
     }
     // Bob proposes an Update, Alice commits it with her UpdatePath and removes Dave:

@@ -253,7 +253,13 @@ impl<S: CipherSuite> Group<S> {
                 VLBytes::from(p.message.as_slice()).encode(w)?;
                 p.next.encode_into(w)?;
                 p.summary.encode(w)?;
-                p.new_signer.as_ref().map(|k| *k.to_bytes()).encode(w)?;
+                match &p.new_signer {
+                    None => w.put(&[0])?,
+                    Some(k) => {
+                        w.put(&[1])?;
+                        w.put(k.to_bytes().as_ref())?;
+                    }
+                }
             }
         }
         match &self.status {
@@ -375,11 +381,14 @@ impl<S: CipherSuite> Group<S> {
                 let next = EpochState::<S>::decode_from(&mut r, &config, version)?;
                 let summary = CommitSummary::decode(&mut r)?;
                 let new_signer = if version >= 4 {
-                    match Option::<[u8; 32]>::decode(&mut r)? {
-                        Some(k) => {
-                            Some(SignaturePrivateKey::from_bytes(&zeroize::Zeroizing::new(k)))
+                    // optional<opaque[32]>, read straight into a zeroizing buffer.
+                    match u8::decode(&mut r)? {
+                        0 => None,
+                        1 => {
+                            let k = zeroize::Zeroizing::new(r.read_array::<32>()?);
+                            Some(SignaturePrivateKey::from_bytes(&k))
                         }
-                        None => None,
+                        b => return Err(CodecError::InvalidOptional(b).into()),
                     }
                 } else {
                     None
