@@ -640,6 +640,20 @@ fn external_senders_new_member_proposals_and_pathless_commits() {
     b.process_message(&out.commit).unwrap();
     assert_eq!(b.status(), &GroupStatus::Removed);
     let mut o = vec![0u8; 256];
+    // Alice's commit had a path (it replaced her leaf): by default her late message is refused
+    // (`LatePolicy::Refuse`, tests/late_policy.rs); a member that accepts such messages reads it.
+    let last = b.retained_epochs().last().unwrap();
+    assert_eq!(
+        b.decrypt_application(&late, &mut o).unwrap_err(),
+        GroupError::LateMessageFromReplacedSender {
+            leaf: 0,
+            epoch: last
+        }
+    );
+    b.set_config(vmls_group::group::GroupConfig {
+        late_messages_from_updated_senders: vmls_group::group::LatePolicy::Accept,
+        ..*b.config()
+    });
     let r = b.decrypt_application(&late, &mut o).unwrap();
     assert_eq!(&o[..r.len], b"bye");
 }
