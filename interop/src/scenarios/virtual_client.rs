@@ -3,10 +3,16 @@
 //! that share the emulation group G. V creates the group and adds B and C; then V's commits
 //! are made by a different emulator each time (announced in G, replayed by the others), B and
 //! C commit too, V commits a proposal of C by reference and B commits V's Update proposal.
+//! Then one emulator device is removed (issue 18): V's commit in the same announcement carries
+//! a new signature key in its UpdatePath leaf (derived from G's new epoch), which B and C must
+//! accept and then verify V's next commit with.
 //! After every step every emulator holds a byte-identical V (`virtual_client_bytes`) and all
 //! members agree on the epoch, the exporter and the epoch authenticator. OpenMLS and mls-rs
 //! cannot read CBAM, so V sends no application data here (the group still requires CBAM as a
 //! capability, so B and C advertise it).
+use std::cell::Cell;
+use std::rc::Rc;
+
 use vmls::codec::Decode;
 use vmls::group::{MLSMessage, MLSMessageBody};
 use vmls::{
@@ -45,10 +51,13 @@ struct VirtualParty {
     next: usize,
     group_id: Vec<u8>,
     pending: Option<Vec<u8>>,
+    /// Set by the scenario: the next `commit` removes the last emulator device instead
+    /// (`Emulator::remove_emulators`, which rotates V's signature key).
+    remove_device: Rc<Cell<bool>>,
 }
 
 impl VirtualParty {
-    fn new(seed: u8) -> Res<Self> {
+    fn new(seed: u8, remove_device: Rc<Cell<bool>>) -> Res<Self> {
         let mut rng = SeededPrng::from_seed([seed; 32]);
         let params = |n: &str| KeyPackageParams {
             extra_extension_types: vec![CBAM_EXTENSION_TYPE],
@@ -108,6 +117,7 @@ impl VirtualParty {
             next: 0,
             group_id: Vec::new(),
             pending: None,
+            remove_device,
         };
         v.announce(&[Request::CreateVirtualClient {
             vc_id: VC,
@@ -168,6 +178,48 @@ impl VirtualParty {
             .ok_or_else(|| "the announcement produced no message for V".to_string())
     }
 
+    /// The next emulator removes the last device from G; every device processes the G commit
+    /// (the removed one deletes V), and the others compute V's commit in the group, which
+    /// installs V's new signature key. Returns that commit.
+    fn remove_last_device(&mut self) -> Res<Vec<u8>> {
+        let last = self.devices.len() - 1;
+        let by = self.next % last;
+        let leaf = self.devices[last].emulation_group().own_leaf_index();
+        let old_key = self.devices[0].signature_public_key(VC).map_err(err)?;
+        let commit = self.devices[by]
+            .remove_emulators(&[leaf], &mut self.rng)
+            .map_err(|e| format!("emulator {by} remove_emulators: {e:?}"))?;
+        let mut outgoing = Vec::new();
+        for (i, d) in self.devices.iter_mut().enumerate() {
+            let out = d
+                .process_emulation_message(&commit)
+                .map_err(|e| format!("emulator {i} processing the removal: {e:?}"))?;
+            if i == last {
+                if out.events != vec![Event::EmulatorRemoved] {
+                    return Err(format!("removed emulator: {:?}", out.events));
+                }
+                continue;
+            }
+            outgoing.push(out.events.into_iter().find_map(|e| match e {
+                Event::Outgoing { message, .. } => Some(message),
+                _ => None,
+            }));
+        }
+        self.devices.truncate(last);
+        self.next = (by + 1) % self.devices.len();
+        if outgoing.iter().any(|o| *o != outgoing[0]) {
+            return Err("emulators computed different commits for V".into());
+        }
+        self.consistent()?;
+        let new_key = self.devices[0].signature_public_key(VC).map_err(err)?;
+        if new_key == old_key {
+            return Err("V's signature key was not rotated".into());
+        }
+        outgoing
+            .swap_remove(0)
+            .ok_or_else(|| "the removal produced no commit for V".to_string())
+    }
+
     fn propose(&mut self, request: ProposalRequest) -> Res<Vec<u8>> {
         let gid = self.group_id.clone();
         Ok(self
@@ -211,6 +263,17 @@ impl Party for VirtualParty {
     fn commit(&mut self, req: &CommitRequest) -> Res<CommitResult> {
         if !req.external_psks.is_empty() || req.required_extensions.is_some() {
             return Err("not used".into());
+        }
+        if self.remove_device.replace(false) {
+            if !req.adds.is_empty() || !req.removes.is_empty() || req.by_reference {
+                return Err("a device removal commits nothing else".into());
+            }
+            let commit = self.remove_last_device()?;
+            self.pending = Some(commit.clone());
+            return Ok(CommitResult {
+                commit,
+                welcome: None,
+            });
         }
         let mut proposals = Vec::new();
         for kp in &req.adds {
@@ -350,7 +413,12 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
         extension_types: vec![INTEROP_EXT, CBAM_EXTENSION_TYPE],
         ..PartyConfig::default()
     };
-    let v = ctx.adopt(A, "A-vmls-virtual", Box::new(VirtualParty::new(0x56)?));
+    let remove_device = Rc::new(Cell::new(false));
+    let v = ctx.adopt(
+        A,
+        "A-vmls-virtual",
+        Box::new(VirtualParty::new(0x56, remove_device.clone())?),
+    );
     let b = ctx.party(B, &cfg)?;
     let c = ctx.party(C, &cfg)?;
     // The phone creates the group as V, the laptop adds B and C.
@@ -385,7 +453,13 @@ fn run(ctx: &Ctx) -> Result<Done, String> {
             ..CommitRequest::update()
         },
     )?;
-    // V (the laptop) removes C, then C's kind commits nothing more; B updates.
+    // The tablet is removed from G: V's commit (same announcement) rotates V's signature key
+    // in its UpdatePath leaf. B and C accept it; V's next commit is signed with the new key.
+    remove_device.set(true);
+    net.commit_agree(0, &CommitRequest::update())?;
+    net.commit_agree(1, &CommitRequest::update())?;
+    net.commit_agree(0, &CommitRequest::update())?;
+    // V removes C, then C's kind commits nothing more; B updates.
     let c_leaf = net.leaf(2)?;
     net.commit_agree(0, &CommitRequest::remove(vec![c_leaf]))?;
     net.commit_agree(1, &CommitRequest::update())?;
