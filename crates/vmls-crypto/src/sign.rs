@@ -118,7 +118,7 @@ pub fn sign_with_label_parts(
 
 /// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 section
 /// 5.1.2), accepting exactly what ed25519-dalek's `VerifyingKey::verify_strict` accepts (see
-/// [`crate::ed25519`] and docs/spec-decisions.md): every member of a group, whatever its
+/// the crate's `ed25519` module and docs/spec-decisions.md): every member of a group, whatever its
 /// implementation, must reach the same verdict on the same signature.
 pub fn verify_with_label(
     public: &[u8],

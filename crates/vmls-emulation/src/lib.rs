@@ -5,7 +5,7 @@
 //! One mechanism: **deterministic replay**. An emulator announces an action with a commit in G
 //! whose `authenticated_data` carries the `VirtualClientActions` SafeAAD item ([`announce`]).
 //! Every emulator (the announcer included) processes that commit, derives the action's secrets
-//! from the epoch it created ([`derive`]: `vc_epoch_secret` → `operation_secret` → the pinned
+//! from the epoch it created ([`derive`](mod@derive): `vc_epoch_secret` → `operation_secret` → the pinned
 //! key seeds and a seeded RNG) and runs the ordinary `vmls-group` operation on its copy of V's
 //! state, reaching byte-identical results. V's commit in a higher-level group is then, for
 //! every emulator, its own pending commit: merged when that group's Delivery Service hands it
