@@ -215,6 +215,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+/// The README's Rust example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use vmls_cbst as cbst;
 pub use vmls_codec as codec;
 pub use vmls_crypto as crypto;
