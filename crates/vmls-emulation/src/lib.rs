@@ -55,14 +55,16 @@ pub mod announce;
 pub mod derive;
 mod emulator;
 mod error;
+pub mod nest;
 pub mod provision;
 mod state;
 
 pub use announce::{
-    AnnouncementError, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail,
-    ProposalRequest, ProposeDetail, VC_COMPONENT_ID, VcActionType, VirtualClientAction,
-    VirtualClientActions,
+    AnnounceDetail, AnnouncementError, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail,
+    LeaveDetail, ProposalRequest, ProposeDetail, VC_COMPONENT_ID, VcActionType,
+    VirtualClientAction, VirtualClientActions,
 };
 pub use emulator::{EmulationOutcome, Emulator, EmulatorConfig, Event, Request, message_group_id};
 pub use error::{EmulatorError, Store};
+pub use nest::{EmulationStack, LevelEvents};
 pub use state::EMULATOR_STATE_VERSION;
