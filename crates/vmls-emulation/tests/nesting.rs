@@ -1,0 +1,810 @@
+//! Nesting (issue 18 item 3): devices -> person V -> team T -> project group P.
+//!
+//! Alice (phone, laptop) and Bob (phone, laptop) are people: virtual clients 1 and 2 of their
+//! own emulation groups. Both are emulators in the team's emulation group G_T, which emulates
+//! the team T (virtual client 7 there). T and Carol (an ordinary client) are the members of the
+//! project group P. Every device runs an `EmulationStack` of two levels; every step is checked
+//! from every viewpoint: byte-identical T on all four devices, Carol's view of P.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod common;
+use std::collections::HashSet;
+
+use common::{Person, World, params};
+use vmls_cbst::{ChallengeLevel, GroupChallengeContext};
+use vmls_codec::Encode;
+use vmls_crypto::SignatureKeyPair;
+use vmls_emulation::nest::MAX_LEVELS;
+use vmls_emulation::{
+    AnnouncementError, EmulationStack, EmulatorConfig, EmulatorError, Event, LevelEvents, Request,
+    VcActionType, VirtualClientAction, VirtualClientActions,
+};
+use vmls_group::group::{CBAM_EXTENSION_TYPE, CommitOptions, Group, GroupConfig, ProcessedMessage};
+use vmls_group::{Add, ExtensionBody, Proposal};
+use vmls_tree::Credential;
+
+const GT: &[u8] = b"team T emulation group";
+const P: &[u8] = b"project P";
+const T: u32 = 7;
+const TQ: &str = "team T";
+
+struct Dev {
+    name: String,
+    st: EmulationStack,
+}
+
+struct Per {
+    queue: String,
+    vc: u32,
+    devs: Vec<Dev>,
+}
+
+struct Net {
+    w: World,
+    people: Vec<Per>,
+    carol: Group,
+    /// Digests of Carol's own handshake messages (she merges them herself).
+    carol_sent: HashSet<Vec<u8>>,
+    /// Every device's events of the last `sync`, by (person, device).
+    events: Vec<Vec<Vec<LevelEvents>>>,
+    /// Welcomes that came out of own Outgoing events, by group.
+    welcomes: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+fn to_stacks(p: Person) -> Per {
+    Per {
+        queue: p.queue,
+        vc: p.vc,
+        devs: p
+            .devices
+            .into_iter()
+            .map(|d| Dev {
+                name: d.name,
+                st: EmulationStack::new(d.em),
+            })
+            .collect(),
+    }
+}
+
+fn is_welcome(m: &[u8]) -> bool {
+    u16::from_be_bytes([m[2], m[3]]) == 3
+}
+
+impl Net {
+    /// Sends the own Outgoing messages of `out` and records the Welcomes.
+    fn handle(&mut self, out: &[LevelEvents]) {
+        for le in out {
+            if !le.own {
+                continue;
+            }
+            for e in &le.events {
+                if let Event::Outgoing {
+                    group_id,
+                    message,
+                    welcome,
+                    ..
+                } = e
+                {
+                    self.w.ds.send(message).unwrap();
+                    if let Some(wl) = welcome {
+                        self.welcomes.push((group_id.clone(), wl.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every device reads its G queue, its person's queue and T's queue until nothing moves.
+    fn sync(&mut self) {
+        self.events = self
+            .people
+            .iter()
+            .map(|p| p.devs.iter().map(|_| Vec::new()).collect())
+            .collect();
+        loop {
+            let mut moved = false;
+            for pi in 0..self.people.len() {
+                for di in 0..self.people[pi].devs.len() {
+                    let name = self.people[pi].devs[di].name.clone();
+                    let queue = self.people[pi].queue.clone();
+                    let vc = self.people[pi].vc;
+                    let mut outs = Vec::new();
+                    for m in self.w.ds.read(&name, &name) {
+                        let st = &mut self.people[pi].devs[di].st;
+                        outs.push(st.process_emulation_message(&m).unwrap());
+                    }
+                    for m in self.w.ds.read(&queue, &name) {
+                        let st = &mut self.people[pi].devs[di].st;
+                        outs.push(if is_welcome(&m) {
+                            st.receive_welcome(0, vc, &m).unwrap()
+                        } else {
+                            st.process_group_message(0, vc, &m).unwrap()
+                        });
+                    }
+                    let has_t = {
+                        let st = &self.people[pi].devs[di].st;
+                        st.depth() == 2 && st.level(1).unwrap().virtual_clients().any(|v| v == T)
+                    };
+                    if has_t {
+                        for m in self.w.ds.read(TQ, &name) {
+                            let st = &mut self.people[pi].devs[di].st;
+                            outs.push(if is_welcome(&m) {
+                                st.receive_welcome(1, T, &m).unwrap()
+                            } else {
+                                st.process_group_message(1, T, &m).unwrap()
+                            });
+                        }
+                    }
+                    for out in outs {
+                        moved = true;
+                        self.handle(&out);
+                        self.events[pi][di].extend(out);
+                    }
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    /// Device `di` of person `pi` announces at `level` and sends the G commit.
+    fn announce(&mut self, pi: usize, di: usize, level: usize, requests: &[Request]) {
+        let mut r = self.w.rng();
+        let commit = self.people[pi].devs[di]
+            .st
+            .announce(level, requests, &mut r)
+            .unwrap();
+        self.w.ds.send(&commit).unwrap();
+    }
+
+    /// Carol reads her queue: every message of P, as an ordinary member.
+    fn carol_reads(&mut self) -> Vec<ProcessedMessage> {
+        let mut out = Vec::new();
+        for m in self.w.ds.read("carol", "carol") {
+            if self.carol_sent.remove(&m) {
+                continue;
+            }
+            out.push(self.carol.process_message(&m).unwrap());
+        }
+        out
+    }
+
+    /// T's state on every device, which must be the same.
+    fn assert_t_consistent(&self) -> Vec<u8> {
+        let first = self.people[0].devs[0]
+            .st
+            .level(1)
+            .unwrap()
+            .virtual_client_bytes(T)
+            .unwrap();
+        for p in &self.people {
+            for d in &p.devs {
+                assert!(
+                    d.st.level(1).unwrap().virtual_client_bytes(T).unwrap() == first,
+                    "T differs on {}",
+                    d.name
+                );
+            }
+        }
+        first
+    }
+
+    /// Every device's T and Carol agree on P.
+    fn assert_p_agrees(&self) {
+        let want = *self.carol.epoch_authenticator();
+        for p in &self.people {
+            for d in &p.devs {
+                let g = d.st.level(1).unwrap().vc_group(T, P).unwrap();
+                assert_eq!(g.epoch(), self.carol.epoch(), "{}", d.name);
+                assert_eq!(*g.epoch_authenticator(), want, "{}", d.name);
+                assert!(!g.has_pending_commit(), "{}", d.name);
+            }
+        }
+    }
+
+    fn all_events(&self, pi: usize, di: usize, level: usize) -> Vec<Event> {
+        self.events[pi][di]
+            .iter()
+            .filter(|le| le.level == level)
+            .flat_map(|le| le.events.clone())
+            .collect()
+    }
+}
+
+/// Alice and Bob with two devices each; G_T created by Alice's V with Bob's V added; T created
+/// by an announcement at level 1 (two KeyPackages); Carol creates P and adds T; T joins.
+fn setup() -> Net {
+    let mut w = World::new();
+    let alice = w.person("alice", &["alice phone", "alice laptop"], 1);
+    let bob = w.person("bob", &["bob phone", "bob laptop"], 2);
+    let bob_kp = bob.devices[0].em.key_packages(2).unwrap()[0].clone();
+    let carol_signer = SignatureKeyPair::generate(&mut w.rng());
+    let required = vmls_tree::RequiredCapabilities {
+        extension_types: vec![CBAM_EXTENSION_TYPE],
+        proposal_types: vec![],
+        credential_types: vec![],
+    }
+    .to_extension()
+    .unwrap();
+    let mut r = w.rng();
+    let carol = Group::create(
+        P,
+        &params("carol"),
+        &carol_signer,
+        vec![required],
+        GroupConfig::default(),
+        &mut r,
+    )
+    .unwrap();
+    w.ds.create_group(P, 0, &["carol"]);
+    let mut net = Net {
+        w,
+        people: vec![to_stacks(alice), to_stacks(bob)],
+        carol,
+        carol_sent: HashSet::new(),
+        events: Vec::new(),
+        welcomes: Vec::new(),
+    };
+    // Level 0: Alice's V creates G_T; every Alice device attaches level 1 on it.
+    net.announce(
+        0,
+        0,
+        0,
+        &[Request::CreateGroup {
+            vc_id: 1,
+            group_id: GT.to_vec(),
+        }],
+    );
+    net.sync();
+    net.w.ds.create_group(GT, 0, &["alice V"]);
+    for d in &mut net.people[0].devs {
+        d.st.attach(1, GT).unwrap();
+        assert_eq!(d.st.depth(), 2);
+    }
+    // Alice's V adds Bob's V to G_T (an ordinary V commit at level 0; level 1 sees a G_T
+    // commit without announcement).
+    net.announce(
+        0,
+        1,
+        0,
+        &[Request::Commit {
+            vc_id: 1,
+            group_id: GT.to_vec(),
+            proposals: vec![Proposal::Add(Add {
+                key_package: bob_kp,
+            })],
+            include_pending: false,
+        }],
+    );
+    net.sync();
+    let (gid, welcome) = net.welcomes.pop().unwrap();
+    assert_eq!(gid, GT);
+    net.w.ds.add_member(GT, "bob V");
+    net.w.ds.send_to("bob V", &welcome);
+    net.sync();
+    net.announce(1, 1, 0, &[Request::JoinGroup { vc_id: 2, welcome }]);
+    net.sync();
+    for d in &mut net.people[1].devs {
+        d.st.attach(2, GT).unwrap();
+    }
+    // Every device's level 1 is a member of G_T at the same epoch, as a different leaf per
+    // person.
+    let gt_epoch = net.people[0].devs[0]
+        .st
+        .level(1)
+        .unwrap()
+        .emulation_group()
+        .epoch();
+    assert_eq!(gt_epoch, 1);
+    for (pi, p) in net.people.iter().enumerate() {
+        for d in &p.devs {
+            let g = d.st.level(1).unwrap().emulation_group();
+            assert_eq!(g.epoch(), gt_epoch);
+            assert_eq!(g.own_leaf_index(), pi as u32);
+        }
+    }
+
+    // Level 1: Alice's phone creates T with two KeyPackages.
+    net.announce(
+        0,
+        0,
+        1,
+        &[
+            Request::CreateVirtualClient {
+                vc_id: T,
+                credential: Credential::Basic(b"team T".as_slice().into()),
+            },
+            Request::PublishKeyPackages {
+                vc_id: T,
+                count: 2,
+                lifetime: common::FOREVER,
+            },
+        ],
+    );
+    net.sync();
+    for pi in 0..2 {
+        for di in 0..2 {
+            let evs = net.all_events(pi, di, 1);
+            assert!(
+                evs.contains(&Event::VirtualClientCreated { vc_id: T }),
+                "person {pi} device {di}: {evs:?}"
+            );
+        }
+    }
+    net.assert_t_consistent();
+    // T's secrets come from G_T's epoch (the derive rules one level up): T's signature key is
+    // the pinned derivation from G_T's vc_epoch_secret, recomputed here with the primitives.
+    let em1 = net.people[1].devs[1].st.level(1).unwrap();
+    let seed = em1.emulation_group().virtual_client_seed().clone();
+    let ctx = {
+        let mut c = Vec::new();
+        T.encode(&mut c).unwrap();
+        c.push(0); // target_group_id<V>: empty
+        c.push(4); // operation signature_key
+        0u32.encode(&mut c).unwrap();
+        c
+    };
+    let op = vmls_crypto::expand_with_label(seed.as_bytes(), b"VC Operation", &ctx).unwrap();
+    let sk = vmls_crypto::derive_secret(op.as_bytes(), b"Signature Key").unwrap();
+    let want = vmls_crypto::SignaturePrivateKey::from_bytes(sk.as_bytes()).public_key();
+    for p in &net.people {
+        for d in &p.devs {
+            assert_eq!(
+                d.st.level(1).unwrap().signature_public_key(T).unwrap(),
+                want
+            );
+        }
+    }
+
+    // Carol adds T (a KeyPackage T published) and sends the Welcome to T's queue.
+    let t_kp = net.people[1].devs[0]
+        .st
+        .level(1)
+        .unwrap()
+        .key_packages(T)
+        .unwrap()[0]
+        .clone();
+    let mut r = net.w.rng();
+    let out = net
+        .carol
+        .commit(
+            &CommitOptions {
+                proposals: vec![Proposal::Add(Add { key_package: t_kp })],
+                ratchet_tree_in_welcome: true,
+                ..CommitOptions::default()
+            },
+            &mut r,
+        )
+        .unwrap();
+    net.w.ds.send(&out.commit).unwrap();
+    net.carol.merge_pending_commit().unwrap();
+    net.carol_sent.insert(out.commit.clone());
+    assert!(net.carol_reads().is_empty());
+    net.w.ds.add_member(P, TQ);
+    let welcome = out.welcome.unwrap();
+    net.w.ds.send_to(TQ, &welcome);
+    net.sync();
+    // Bob's phone announces T's join (level 1).
+    net.announce(1, 0, 1, &[Request::JoinGroup { vc_id: T, welcome }]);
+    net.sync();
+    for pi in 0..2 {
+        for di in 0..2 {
+            assert!(
+                net.all_events(pi, di, 1).contains(&Event::Joined {
+                    vc_id: T,
+                    group_id: P.to_vec()
+                }),
+                "person {pi} device {di}"
+            );
+        }
+    }
+    net.assert_t_consistent();
+    net.assert_p_agrees();
+    assert_eq!(net.carol.member_count(), 2);
+    net
+}
+
+/// Device (pi, di) commits as T in P (an update); everyone follows.
+fn t_update(net: &mut Net, pi: usize, di: usize) {
+    let before = net.carol.epoch();
+    net.announce(
+        pi,
+        di,
+        1,
+        &[Request::Commit {
+            vc_id: T,
+            group_id: P.to_vec(),
+            proposals: vec![],
+            include_pending: false,
+        }],
+    );
+    net.sync();
+    // Only the announcing device sent T's commit; Carol reads it as T's.
+    let t_leaf = net.people[0].devs[0]
+        .st
+        .level(1)
+        .unwrap()
+        .vc_group(T, P)
+        .unwrap()
+        .own_leaf_index();
+    let got = net.carol_reads();
+    assert_eq!(got.len(), 1);
+    match &got[0] {
+        ProcessedMessage::Commit(s) => {
+            assert_eq!(s.sender, vmls_group::Sender::Member(t_leaf));
+            assert!(s.has_path);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(net.carol.epoch(), before + 1);
+    net.assert_t_consistent();
+    net.assert_p_agrees();
+}
+
+#[test]
+fn the_team_joins_and_commits_in_p_from_devices_of_both_persons() {
+    let mut net = setup();
+    let blob0 = net.assert_t_consistent();
+    // A device of person 1, then one of person 2, commit as T.
+    t_update(&mut net, 0, 1);
+    let blob1 = net.assert_t_consistent();
+    assert_ne!(blob0, blob1, "T's leaf key changed");
+    t_update(&mut net, 1, 0);
+    assert_ne!(net.assert_t_consistent(), blob1);
+    // Carol's messages are read by every device, as from Carol's leaf.
+    let mut out = vec![0u8; net.carol.application_message_len(0, 11)];
+    let mut r = net.w.rng();
+    let n = net
+        .carol
+        .encrypt_application(&[], b"hello, team", &mut r, &mut out)
+        .unwrap();
+    out.truncate(n);
+    net.w.ds.send(&out).unwrap();
+    net.carol_sent.insert(out);
+    net.sync();
+    let carol_leaf = net.carol.own_leaf_index();
+    for pi in 0..2 {
+        for di in 0..2 {
+            let evs = net.all_events(pi, di, 1);
+            assert!(
+                evs.iter().any(|e| matches!(e,
+                    Event::Processed {
+                        vc_id: T,
+                        outcome: ProcessedMessage::Application { sender, data, .. },
+                        ..
+                    } if *sender == carol_leaf && data == b"hello, team")),
+                "person {pi} device {di}: {evs:?}"
+            );
+        }
+    }
+    net.assert_t_consistent();
+}
+
+#[test]
+fn concurrent_cbams_as_the_team_have_distinct_challenges_and_everyone_reads_them() {
+    let mut net = setup();
+    const PER_DEVICE: usize = 4;
+    let t_group = |net: &Net, pi: usize, di: usize| {
+        net.people[pi].devs[di]
+            .st
+            .level(1)
+            .unwrap()
+            .vc_group(T, P)
+            .unwrap()
+            .clone()
+    };
+    let t_leaf = t_group(&net, 0, 0).own_leaf_index();
+    // The recursive context of each device, checked against the other person's view of G_T
+    // (same confirmation tag, the sender's V at leaf 0 for Alice, 1 for Bob) and the device's
+    // own G.
+    for pi in 0..2 {
+        let other = net.people[1 - pi].devs[0].st.level(1).unwrap();
+        let gt_tag = other.emulation_group().challenge_level().confirmation_tag;
+        for di in 0..2 {
+            let st = &net.people[pi].devs[di].st;
+            let ctx = st.challenge_context(1).unwrap();
+            let device = st.level(0).unwrap().emulation_group().challenge_level();
+            assert_eq!(
+                ctx.levels(),
+                &[
+                    ChallengeLevel {
+                        leaf_index: pi as u32,
+                        confirmation_tag: gt_tag,
+                    },
+                    device,
+                ]
+            );
+            assert_eq!(device.leaf_index, di as u32);
+        }
+    }
+    // Every device sends PER_DEVICE CBAMs as T before anyone reads.
+    let mut sent = Vec::new();
+    let mut contexts = HashSet::new();
+    for pi in 0..2 {
+        for di in 0..2 {
+            for k in 0..PER_DEVICE {
+                let data = format!("p{pi} d{di} #{k}").into_bytes();
+                let sub = net.people[pi].devs[di].st.challenge_context(1).unwrap();
+                let p_level = t_group(&net, pi, di).challenge_level();
+                let full = GroupChallengeContext::virtual_sender(p_level, &sub).unwrap();
+                // The draft's ChallengeContext minus the random seed: the full recursive
+                // context and this device's generation (0, 1, ... per device and epoch).
+                let mut enc = full.to_bytes().unwrap();
+                (k as u32).encode(&mut enc).unwrap();
+                assert!(contexts.insert(enc), "challenge context repeats");
+                let mut r = net.w.rng();
+                let m = net.people[pi].devs[di]
+                    .st
+                    .send_cbam(1, T, P, b"", &data, &mut r)
+                    .unwrap();
+                net.w.ds.send(&m).unwrap();
+                sent.push((pi, di, data, m));
+            }
+        }
+    }
+    assert_eq!(contexts.len(), 4 * PER_DEVICE);
+    // Carol decrypts every one, from T's leaf, and sees pairwise distinct challenges.
+    let mut challenges = HashSet::new();
+    let mut read = 0;
+    for m in net.w.ds.read("carol", "carol") {
+        let mut out = vec![0u8; m.len()];
+        let got = net.carol.decrypt_cbam(&m, &mut out).unwrap();
+        assert_eq!(got.sender, t_leaf);
+        let (_, _, data, _) = sent.iter().find(|s| s.3 == m).unwrap();
+        assert_eq!(&out[..got.len], data.as_slice());
+        assert!(challenges.insert(got.challenge));
+        read += 1;
+    }
+    assert_eq!(read, 4 * PER_DEVICE);
+    // Every device reads the others' as T's (3 * PER_DEVICE) and recognises its own echoes.
+    net.sync();
+    for pi in 0..2 {
+        for di in 0..2 {
+            let evs = net.all_events(pi, di, 1);
+            let mut got: Vec<Vec<u8>> = evs
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Processed {
+                        outcome: ProcessedMessage::Cbam { sender, data, .. },
+                        ..
+                    } => {
+                        assert_eq!(*sender, t_leaf);
+                        Some(data.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            let mut want: Vec<Vec<u8>> = sent
+                .iter()
+                .filter(|s| (s.0, s.1) != (pi, di))
+                .map(|s| s.2.clone())
+                .collect();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "person {pi} device {di}");
+            let echoes = evs
+                .iter()
+                .filter(|e| matches!(e, Event::OwnCbamEcho { vc_id: T, .. }))
+                .count();
+            assert_eq!(echoes, PER_DEVICE);
+        }
+    }
+    // A replayed CBAM is refused by every device (punctured) and changes nothing.
+    let m = sent[0].3.clone();
+    for p in &mut net.people {
+        for d in &mut p.devs {
+            let before = d.st.to_bytes().unwrap();
+            assert!(d.st.process_group_message(1, T, &m).is_err());
+            assert_eq!(d.st.to_bytes().unwrap(), before);
+        }
+    }
+}
+
+#[test]
+fn stack_blobs_survive_save_and_restore() {
+    let mut net = setup();
+    t_update(&mut net, 0, 0);
+    for p in &mut net.people {
+        for d in &mut p.devs {
+            let blob = d.st.to_bytes().unwrap();
+            let restored = EmulationStack::from_bytes(&blob, EmulatorConfig::default()).unwrap();
+            assert_eq!(restored.to_bytes().unwrap(), blob);
+            assert_eq!(restored.depth(), 2);
+            assert_eq!(
+                restored.level(1).unwrap().virtual_client_bytes(T).unwrap(),
+                d.st.level(1).unwrap().virtual_client_bytes(T).unwrap()
+            );
+            // Unknown version, truncation, trailing bytes: typed errors.
+            let mut bad = blob.clone();
+            bad[1] = 9;
+            assert_eq!(
+                EmulationStack::from_bytes(&bad, EmulatorConfig::default()).unwrap_err(),
+                EmulatorError::UnsupportedStateVersion(9)
+            );
+            assert!(
+                EmulationStack::from_bytes(&blob[..blob.len() - 1], EmulatorConfig::default())
+                    .is_err()
+            );
+            let mut long = blob.clone();
+            long.push(0);
+            assert!(EmulationStack::from_bytes(&long, EmulatorConfig::default()).is_err());
+            d.st = restored;
+        }
+    }
+    // The restored devices go on: a commit from Bob's laptop, a CBAM from Alice's phone.
+    t_update(&mut net, 1, 1);
+    let mut r = net.w.rng();
+    let m = net.people[0].devs[0]
+        .st
+        .send_cbam(1, T, P, b"", b"after restore", &mut r)
+        .unwrap();
+    net.w.ds.send(&m).unwrap();
+    let got = net.carol_reads();
+    assert!(matches!(&got[..], [ProcessedMessage::Cbam { data, .. }] if data == b"after restore"));
+    net.sync();
+    for (pi, di) in [(0, 1), (1, 0), (1, 1)] {
+        assert!(
+            net.all_events(pi, di, 1).iter().any(|e| matches!(e,
+                Event::Processed { outcome: ProcessedMessage::Cbam { data, .. }, .. }
+                    if data == b"after restore")),
+            "person {pi} device {di}"
+        );
+    }
+    net.assert_t_consistent();
+}
+
+#[test]
+fn a_bad_announcement_at_level_two_changes_no_level() {
+    let mut net = setup();
+    let blobs = |net: &Net| -> Vec<Vec<u8>> {
+        net.people
+            .iter()
+            .flat_map(|p| p.devs.iter().map(|d| d.st.to_bytes().unwrap()))
+            .collect()
+    };
+    // Bob's phone (a buggy or hostile emulator) announces, at level 0, V's G_T commit carrying
+    // a level-1 announcement for a virtual client G_T does not have. Level 0 cannot know: G_V
+    // accepts it, V commits in G_T, G_T's Delivery Service accepts the commit.
+    let bad = VirtualClientActions {
+        actions: vec![VirtualClientAction {
+            vc_id: 77,
+            action: VcActionType::KeyPackages,
+            target_group_id: vec![],
+            detail: vmls_emulation::KeyPackagesDetail {
+                count: 1,
+                not_before: 0,
+                not_after: u64::MAX,
+            }
+            .to_bytes()
+            .unwrap(),
+        }],
+    }
+    .to_authenticated_data()
+    .unwrap();
+    net.announce(
+        1,
+        0,
+        0,
+        &[Request::Announce {
+            vc_id: 2,
+            group_id: GT.to_vec(),
+            proposals: vec![],
+            authenticated_data: bad,
+        }],
+    );
+    // Level 0 of Bob's devices runs it (G_V's commit): V's pending commit in G_T.
+    for di in 0..2 {
+        let name = net.people[1].devs[di].name.clone();
+        for m in net.w.ds.read(&name, &name) {
+            let out = net.people[1].devs[di]
+                .st
+                .process_emulation_message(&m)
+                .unwrap();
+            net.handle(&out);
+        }
+    }
+    // The G_T commit now waits in both V queues: every device refuses it, at every level.
+    let before = blobs(&net);
+    let gt_epoch = net.people[0].devs[0]
+        .st
+        .level(1)
+        .unwrap()
+        .emulation_group()
+        .epoch();
+    let mut refused = 0;
+    for pi in 0..2 {
+        let queue = net.people[pi].queue.clone();
+        let vc = net.people[pi].vc;
+        for di in 0..2 {
+            let name = net.people[pi].devs[di].name.clone();
+            let msgs = net.w.ds.read(&queue, &name);
+            assert_eq!(msgs.len(), 1);
+            let st = &mut net.people[pi].devs[di].st;
+            assert_eq!(
+                st.process_group_message(0, vc, &msgs[0]).unwrap_err(),
+                EmulatorError::UnknownVirtualClient(77)
+            );
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 4);
+    let after = blobs(&net);
+    // Bob's blobs changed only by the G_V commit (read before `before`); the refusal changed
+    // nothing anywhere: same G_T epoch at level 0 and 1, same T, same everything.
+    assert_eq!(before, after);
+    for p in &net.people {
+        for d in &p.devs {
+            assert_eq!(d.st.level(1).unwrap().emulation_group().epoch(), gt_epoch);
+            let vc = p.vc;
+            assert_eq!(
+                d.st.level(0).unwrap().vc_group(vc, GT).unwrap().epoch(),
+                gt_epoch
+            );
+        }
+    }
+    net.assert_t_consistent();
+
+    // A nested authenticated_data that is no announcement is refused at announce time,
+    // before anything is sent, and changes nothing.
+    let st = &mut net.people[0].devs[0].st;
+    let before = st.to_bytes().unwrap();
+    let err = st
+        .announce(
+            0,
+            &[Request::Announce {
+                vc_id: 1,
+                group_id: GT.to_vec(),
+                proposals: vec![],
+                authenticated_data: vec![0],
+            }],
+            &mut common::rng(5),
+        )
+        .unwrap_err();
+    assert!(matches!(err, EmulatorError::Announcement(_)), "{err:?}");
+    let err = st
+        .announce(
+            0,
+            &[Request::Announce {
+                vc_id: 1,
+                group_id: GT.to_vec(),
+                proposals: vec![],
+                // A SafeAAD without the virtual-clients item.
+                authenticated_data: vmls_emulation::announce::encode_safe_aad(&[(7, b"x")])
+                    .unwrap(),
+            }],
+            &mut common::rng(6),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        EmulatorError::Announcement(AnnouncementError::NotAnAnnouncement)
+    );
+    // A level-1 request that would fail (T is not in a group "nowhere") is refused by the dry
+    // run, before the G commit exists.
+    let err = st
+        .announce(
+            1,
+            &[Request::Commit {
+                vc_id: T,
+                group_id: b"nowhere".to_vec(),
+                proposals: vec![],
+                include_pending: false,
+            }],
+            &mut common::rng(7),
+        )
+        .unwrap_err();
+    assert_eq!(err, EmulatorError::NotInGroup { vc_id: T });
+    assert_eq!(st.to_bytes().unwrap(), before);
+    // Levels are bounded: no level above the top, no group twice, at most MAX_LEVELS.
+    assert_eq!(st.level(2).unwrap_err(), EmulatorError::NoSuchLevel(2));
+    assert_eq!(st.attach(1, GT).unwrap_err(), EmulatorError::NoSuchLevel(2));
+    assert!(MAX_LEVELS + 1 <= vmls_cbst::MAX_CHALLENGE_LEVELS);
+    assert_eq!(st.to_bytes().unwrap(), before);
+}
