@@ -43,6 +43,8 @@ struct Per {
     queue: String,
     vc: u32,
     devs: Vec<Dev>,
+    /// The queues every device reads above level 0: (level, virtual client, queue).
+    upper_queues: Vec<(usize, u32, String)>,
 }
 
 struct Net {
@@ -55,10 +57,15 @@ struct Net {
     events: Vec<Vec<Vec<LevelEvents>>>,
     /// Welcomes that came out of own Outgoing events, by group.
     welcomes: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Commits the Delivery Service refused (another commit of that epoch came first).
+    refused: Vec<Vec<u8>>,
+    /// Carol's queue name.
+    carol_queue: &'static str,
 }
 
 fn to_stacks(p: Person) -> Per {
     Per {
+        upper_queues: vec![(1, T, TQ.to_string())],
         queue: p.queue,
         vc: p.vc,
         devs: p
@@ -91,7 +98,14 @@ impl Net {
                     ..
                 } = e
                 {
-                    self.w.ds.send(message).unwrap();
+                    match self.w.ds.send(message) {
+                        Ok(()) => {}
+                        Err(vmls_ds::DsError::StaleCommit { .. }) => {
+                            self.refused.push(message.clone());
+                            continue;
+                        }
+                        Err(e) => panic!("{e:?}"),
+                    }
                     if let Some(wl) = welcome {
                         self.welcomes.push((group_id.clone(), wl.clone()));
                     }
@@ -127,17 +141,21 @@ impl Net {
                             st.process_group_message(0, vc, &m).unwrap()
                         });
                     }
-                    let has_t = {
-                        let st = &self.people[pi].devs[di].st;
-                        st.depth() == 2 && st.level(1).unwrap().virtual_clients().any(|v| v == T)
-                    };
-                    if has_t {
-                        for m in self.w.ds.read(TQ, &name) {
+                    for (level, uvc, uq) in self.people[pi].upper_queues.clone() {
+                        let has = {
+                            let st = &self.people[pi].devs[di].st;
+                            st.depth() > level
+                                && st.level(level).unwrap().virtual_clients().any(|v| v == uvc)
+                        };
+                        if !has {
+                            continue;
+                        }
+                        for m in self.w.ds.read(&uq, &name) {
                             let st = &mut self.people[pi].devs[di].st;
                             outs.push(if is_welcome(&m) {
-                                st.receive_welcome(1, T, &m).unwrap()
+                                st.receive_welcome(level, uvc, &m).unwrap()
                             } else {
-                                st.process_group_message(1, T, &m).unwrap()
+                                st.process_group_message(level, uvc, &m).unwrap()
                             });
                         }
                     }
@@ -167,7 +185,7 @@ impl Net {
     /// Carol reads her queue: every message of P, as an ordinary member.
     fn carol_reads(&mut self) -> Vec<ProcessedMessage> {
         let mut out = Vec::new();
-        for m in self.w.ds.read("carol", "carol") {
+        for m in self.w.ds.read(self.carol_queue, self.carol_queue) {
             if self.carol_sent.remove(&m) {
                 continue;
             }
@@ -251,6 +269,8 @@ fn setup() -> Net {
         carol_sent: HashSet::new(),
         events: Vec::new(),
         welcomes: Vec::new(),
+        refused: Vec::new(),
+        carol_queue: "carol",
     };
     // Level 0: Alice's V creates G_T; every Alice device attaches level 1 on it.
     net.announce(
@@ -807,4 +827,318 @@ fn a_bad_announcement_at_level_two_changes_no_level() {
     assert_eq!(st.attach(1, GT).unwrap_err(), EmulatorError::NoSuchLevel(2));
     assert!(MAX_LEVELS + 1 <= vmls_cbst::MAX_CHALLENGE_LEVELS);
     assert_eq!(st.to_bytes().unwrap(), before);
+}
+
+fn t_commit() -> Request {
+    Request::Commit {
+        vc_id: T,
+        group_id: P.to_vec(),
+        proposals: vec![],
+        include_pending: false,
+    }
+}
+
+#[test]
+fn a_team_commit_read_before_its_announcement_is_held_then_applied() {
+    let mut net = setup();
+    let epoch = net.carol.epoch();
+    // Alice's laptop announces T's update and (reading G) sends V's G_T commit.
+    let mut r = net.w.rng();
+    let commit = net.people[0].devs[1]
+        .st
+        .announce(1, &[t_commit()], &mut r)
+        .unwrap();
+    net.w.ds.send(&commit).unwrap();
+    for m in net.w.ds.read("alice laptop", "alice laptop") {
+        let out = net.people[0].devs[1]
+            .st
+            .process_emulation_message(&m)
+            .unwrap();
+        net.handle(&out);
+    }
+    // Alice's phone reads its person's queue first: V's own G_T commit, whose announcement
+    // it has not seen. The stack holds it; nothing else changes.
+    let phone = &mut net.people[0].devs[0].st;
+    let gt_before = phone.level(1).unwrap().emulation_group().epoch();
+    let t_before = phone.level(1).unwrap().virtual_client_bytes(T).unwrap();
+    let msgs = net.w.ds.read("alice V", "alice phone");
+    assert_eq!(msgs.len(), 1);
+    let out = phone.process_group_message(0, 1, &msgs[0]).unwrap();
+    assert_eq!(
+        out,
+        vec![LevelEvents {
+            level: 0,
+            own: false,
+            events: vec![Event::Buffered {
+                vc_id: 1,
+                group_id: GT.to_vec()
+            }]
+        }]
+    );
+    assert_eq!(phone.held_messages(), 1);
+    assert_eq!(phone.level(1).unwrap().emulation_group().epoch(), gt_before);
+    assert_eq!(
+        phone.level(1).unwrap().virtual_client_bytes(T).unwrap(),
+        t_before
+    );
+    // The held message is part of the state blob.
+    let blob = phone.to_bytes().unwrap();
+    let restored = EmulationStack::from_bytes(&blob, EmulatorConfig::default()).unwrap();
+    assert_eq!(restored.held_messages(), 1);
+    assert_eq!(restored.to_bytes().unwrap(), blob);
+    // Then G: the announcement runs, the held commit merges, level 1 runs T's commit.
+    net.sync();
+    let phone = &net.people[0].devs[0].st;
+    assert_eq!(phone.held_messages(), 0);
+    assert_eq!(
+        phone.level(1).unwrap().emulation_group().epoch(),
+        gt_before + 1
+    );
+    let got = net.carol_reads();
+    assert_eq!(got.len(), 1);
+    assert!(matches!(got[0], ProcessedMessage::Commit(_)));
+    assert_eq!(net.carol.epoch(), epoch + 1);
+    net.assert_t_consistent();
+    net.assert_p_agrees();
+}
+
+#[test]
+fn concurrent_team_commits_from_two_persons_one_wins_everywhere() {
+    let mut net = setup();
+    let epoch = net.carol.epoch();
+    // Alice's phone and Bob's laptop announce a T update at the same G_T epoch (their own
+    // G_V commits both go through: different groups).
+    net.announce(0, 0, 1, &[t_commit()]);
+    net.announce(1, 1, 1, &[t_commit()]);
+    net.sync();
+    // G_T's Delivery Service took Alice's V commit and refused Bob's.
+    assert_eq!(net.refused.len(), 1);
+    assert_eq!(
+        vmls_emulation::message_group_id(&net.refused[0]).unwrap(),
+        GT
+    );
+    // One T commit in P, followed by every device and Carol.
+    let got = net.carol_reads();
+    assert_eq!(got.len(), 1);
+    assert_eq!(net.carol.epoch(), epoch + 1);
+    net.assert_t_consistent();
+    net.assert_p_agrees();
+    // Bob's devices dropped V's lost G_T commit with the winner; Bob announces again.
+    t_update(&mut net, 1, 1);
+}
+
+#[test]
+fn three_levels_devices_person_team_org_use_the_same_code_path() {
+    const GO: &[u8] = b"org O emulation group";
+    const Q: &[u8] = b"org and dave";
+    const O: u32 = 9;
+    let mut w = World::new();
+    let alice = w.person("alice", &["alice phone", "alice laptop"], 1);
+    let required = vmls_tree::RequiredCapabilities {
+        extension_types: vec![CBAM_EXTENSION_TYPE],
+        proposal_types: vec![],
+        credential_types: vec![],
+    }
+    .to_extension()
+    .unwrap();
+    let signer = SignatureKeyPair::generate(&mut w.rng());
+    let mut r = w.rng();
+    let dave = Group::create(
+        Q,
+        &params("dave"),
+        &signer,
+        vec![required],
+        GroupConfig::default(),
+        &mut r,
+    )
+    .unwrap();
+    w.ds.create_group(Q, 0, &["dave"]);
+    let mut per = to_stacks(alice);
+    per.upper_queues = vec![(1, T, TQ.to_string()), (2, O, "org O".to_string())];
+    let mut net = Net {
+        w,
+        people: vec![per],
+        carol: dave,
+        carol_sent: HashSet::new(),
+        events: Vec::new(),
+        welcomes: Vec::new(),
+        refused: Vec::new(),
+        carol_queue: "dave",
+    };
+    // Level 0: V creates G_T. Level 1: T is created and creates G_O. Level 2: O is created.
+    net.announce(
+        0,
+        0,
+        0,
+        &[Request::CreateGroup {
+            vc_id: 1,
+            group_id: GT.to_vec(),
+        }],
+    );
+    net.sync();
+    net.w.ds.create_group(GT, 0, &["alice V"]);
+    for d in &mut net.people[0].devs {
+        d.st.attach(1, GT).unwrap();
+    }
+    net.announce(
+        0,
+        1,
+        1,
+        &[
+            Request::CreateVirtualClient {
+                vc_id: T,
+                credential: Credential::Basic(b"team T".as_slice().into()),
+            },
+            Request::CreateGroup {
+                vc_id: T,
+                group_id: GO.to_vec(),
+            },
+        ],
+    );
+    net.sync();
+    net.w.ds.create_group(GO, 0, &[TQ]);
+    for d in &mut net.people[0].devs {
+        d.st.attach(T, GO).unwrap();
+        assert_eq!(d.st.depth(), 3);
+        assert_eq!(d.st.link(2).unwrap(), (T, GO.to_vec()));
+    }
+    net.announce(
+        0,
+        0,
+        2,
+        &[
+            Request::CreateVirtualClient {
+                vc_id: O,
+                credential: Credential::Basic(b"org O".as_slice().into()),
+            },
+            Request::PublishKeyPackages {
+                vc_id: O,
+                count: 1,
+                lifetime: common::FOREVER,
+            },
+        ],
+    );
+    net.sync();
+    let o_state = |net: &Net, di: usize| {
+        net.people[0].devs[di]
+            .st
+            .level(2)
+            .unwrap()
+            .virtual_client_bytes(O)
+            .unwrap()
+    };
+    for di in 0..2 {
+        assert!(
+            net.all_events(0, di, 2)
+                .contains(&Event::VirtualClientCreated { vc_id: O })
+        );
+    }
+    assert_eq!(o_state(&net, 0), o_state(&net, 1));
+    // Dave adds O; O joins (announced at level 2 by the laptop).
+    let kp = net.people[0].devs[0]
+        .st
+        .level(2)
+        .unwrap()
+        .key_packages(O)
+        .unwrap()[0]
+        .clone();
+    let mut r = net.w.rng();
+    let out = net
+        .carol
+        .commit(
+            &CommitOptions {
+                proposals: vec![Proposal::Add(Add { key_package: kp })],
+                ratchet_tree_in_welcome: true,
+                ..CommitOptions::default()
+            },
+            &mut r,
+        )
+        .unwrap();
+    net.w.ds.send(&out.commit).unwrap();
+    net.carol.merge_pending_commit().unwrap();
+    net.carol_sent.insert(out.commit.clone());
+    net.w.ds.add_member(Q, "org O");
+    let welcome = out.welcome.unwrap();
+    net.w.ds.send_to("org O", &welcome);
+    net.sync();
+    net.announce(0, 1, 2, &[Request::JoinGroup { vc_id: O, welcome }]);
+    net.sync();
+    // O commits in Q from the phone: Dave sees an ordinary commit from O's leaf.
+    net.announce(
+        0,
+        0,
+        2,
+        &[Request::Commit {
+            vc_id: O,
+            group_id: Q.to_vec(),
+            proposals: vec![],
+            include_pending: false,
+        }],
+    );
+    net.sync();
+    let o_leaf = net.people[0].devs[0]
+        .st
+        .level(2)
+        .unwrap()
+        .vc_group(O, Q)
+        .unwrap()
+        .own_leaf_index();
+    let got = net.carol_reads();
+    assert_eq!(got.len(), 1, "O's commit (Dave's own add skipped)");
+    match &got[0] {
+        ProcessedMessage::Commit(s) => {
+            assert_eq!(s.sender, vmls_group::Sender::Member(o_leaf));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(net.carol.epoch(), 2);
+    assert_eq!(o_state(&net, 0), o_state(&net, 1));
+    for d in &net.people[0].devs {
+        let g = d.st.level(2).unwrap().vc_group(O, Q).unwrap();
+        assert_eq!(*g.epoch_authenticator(), *net.carol.epoch_authenticator());
+    }
+    // The laptop sends a CBAM as O: its context runs O's emulator T in G_O, T's emulator V in
+    // G_T, the laptop in G_V (Q's level on top is added by Q's encrypt).
+    let laptop = &mut net.people[0].devs[1].st;
+    let ctx = laptop.challenge_context(2).unwrap();
+    let want = [
+        laptop.level(2).unwrap().emulation_group().challenge_level(),
+        laptop.level(1).unwrap().emulation_group().challenge_level(),
+        laptop.level(0).unwrap().emulation_group().challenge_level(),
+    ];
+    assert_eq!(ctx.levels(), &want);
+    assert_eq!(
+        [want[0].leaf_index, want[1].leaf_index, want[2].leaf_index],
+        [0, 0, 1]
+    );
+    let phone_ctx = net.people[0].devs[0].st.challenge_context(2).unwrap();
+    assert_eq!(phone_ctx.levels()[..2], ctx.levels()[..2]);
+    assert_ne!(phone_ctx, ctx);
+    let mut r = net.w.rng();
+    let m = net.people[0].devs[1]
+        .st
+        .send_cbam(2, O, Q, b"", b"from the org", &mut r)
+        .unwrap();
+    net.w.ds.send(&m).unwrap();
+    let dave_msgs = net.w.ds.read("dave", "dave");
+    assert_eq!(dave_msgs.len(), 1);
+    let mut out = vec![0u8; m.len()];
+    let got = net.carol.decrypt_cbam(&dave_msgs[0], &mut out).unwrap();
+    assert_eq!(got.sender, o_leaf);
+    assert_eq!(&out[..got.len], b"from the org");
+    net.sync();
+    assert!(net.all_events(0, 0, 2).iter().any(|e| matches!(e,
+        Event::Processed { vc_id: O, outcome: ProcessedMessage::Cbam { sender, data, .. }, .. }
+            if *sender == o_leaf && data == b"from the org")));
+    assert!(net.all_events(0, 1, 2).contains(&Event::OwnCbamEcho {
+        vc_id: O,
+        group_id: Q.to_vec()
+    }));
+    // Three-level blobs round-trip.
+    for d in &net.people[0].devs {
+        let blob = d.st.to_bytes().unwrap();
+        let restored = EmulationStack::from_bytes(&blob, EmulatorConfig::default()).unwrap();
+        assert_eq!(restored.depth(), 3);
+        assert_eq!(restored.to_bytes().unwrap(), blob);
+    }
 }
