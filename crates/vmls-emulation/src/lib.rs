@@ -12,6 +12,10 @@
 //! back, dropped when another commit won. Application data from V goes out as CBAM, sent by
 //! any emulator without coordination. The core (`vmls-group`) knows nothing of this.
 //!
+//! Nesting ([`nest`]): a virtual client can itself be an emulator in another emulation group
+//! (devices → person → team → project group); [`EmulationStack`] runs the same emulator code
+//! at every level and routes messages between them.
+//!
 //! ```
 //! use vmls_crypto::{SeededPrng, SignatureKeyPair};
 //! use vmls_emulation::{Emulator, EmulatorConfig, Event, Request};
