@@ -162,15 +162,24 @@ impl EmulationStack {
     /// Adds a level on top: `vc_id` of the top level, already a member of `group_id` (by
     /// `create_group` or `join_group`), becomes the emulator there. Call it right after the
     /// join, before the group's next commit (announcements of earlier epochs are not seen).
+    /// Refused with [`EmulatorError::NoSuchLevel`] when the stack is full, when the group is
+    /// already a level, or while the top level still buffers messages of that group (their
+    /// merge would happen inside it, unseen by the new level: process its announcements
+    /// first).
     pub fn attach(&mut self, vc_id: u32, group_id: &[u8]) -> Result<(), EmulatorError> {
         let depth = self.depth();
+        let top = self.level(depth - 1)?;
         if depth >= MAX_LEVELS
             || self.base.g.group_id() == group_id
             || self.upper.iter().any(|l| l.em.g.group_id() == group_id)
+            || top
+                .buffered
+                .iter()
+                .any(|b| b.vc_id == vc_id && b.group_id == group_id)
         {
             return Err(EmulatorError::NoSuchLevel(depth));
         }
-        let group = self.level(depth - 1)?.vc_group(vc_id, group_id)?.clone();
+        let group = top.vc_group(vc_id, group_id)?.clone();
         self.upper.push(Level {
             vc_id,
             em: Emulator::new(group, self.config),
@@ -332,8 +341,20 @@ impl EmulationStack {
         rng: &mut R,
     ) -> Result<Vec<u8>, EmulatorError> {
         let sub = self.challenge_context(level)?;
-        self.level_mut(level)?
-            .send_cbam_as(&sub, vc_id, group_id, authenticated_data, data, rng)
+        let mut next = self.clone();
+        let message = next.level_mut(level)?.send_cbam_as(
+            &sub,
+            vc_id,
+            group_id,
+            authenticated_data,
+            data,
+            rng,
+        )?;
+        // A CBAM in an emulation group (a client of level k sending in G_k+1) punctures that
+        // group's CBST: the level above mirrors it.
+        next.mirror()?;
+        *self = next;
+        Ok(message)
     }
 
     fn route(
@@ -605,6 +626,8 @@ impl EmulationStack {
 
     /// Restores a blob of [`EmulationStack::to_bytes`] with the limits `config` (at most
     /// [`MAX_LEVELS`] levels, `max_deferred` initiated digests, `max_buffered` held messages).
+    /// A level whose `g` is not the mirror of the level below's group is
+    /// [`EmulatorError::NoSuchLevel`] of that level (not one device's blob).
     pub fn from_bytes(bytes: &[u8], config: EmulatorConfig) -> Result<Self, EmulatorError> {
         let mut r = Reader::new(bytes);
         let version = u16::decode(&mut r)?;

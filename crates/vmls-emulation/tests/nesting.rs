@@ -631,6 +631,23 @@ fn concurrent_cbams_as_the_team_have_distinct_challenges_and_everyone_reads_them
 fn stack_blobs_survive_save_and_restore() {
     let mut net = setup();
     t_update(&mut net, 0, 0);
+    // Alice's V sends a CBAM in G_T (level 0): the group every level-1 `g` mirrors changes
+    // (its CBST is punctured) on the sender and on Bob's devices, which read it as V's.
+    let mut r = net.w.rng();
+    let m = net.people[0].devs[0]
+        .st
+        .send_cbam(0, 1, GT, b"", b"to the team group", &mut r)
+        .unwrap();
+    net.w.ds.send(&m).unwrap();
+    // At once (before its echo), the sender's level 1 mirrors the punctured G_T state.
+    let blob = net.people[0].devs[0].st.to_bytes().unwrap();
+    EmulationStack::from_bytes(&blob, EmulatorConfig::default()).unwrap();
+    net.sync();
+    for di in 0..2 {
+        assert!(net.all_events(1, di, 0).iter().any(|e| matches!(e,
+            Event::Processed { vc_id: 2, outcome: ProcessedMessage::Cbam { sender: 0, data, .. }, .. }
+                if data == b"to the team group")));
+    }
     for p in &mut net.people {
         for d in &mut p.devs {
             let blob = d.st.to_bytes().unwrap();
