@@ -759,9 +759,12 @@ fn a_bad_announcement_at_level_two_changes_no_level() {
         }],
     );
     // Level 0 of Bob's devices runs it (G_V's commit): V's pending commit in G_T.
+    let laptop_early = net.people[1].devs[1].st.clone();
+    let mut g_commit = Vec::new();
     for di in 0..2 {
         let name = net.people[1].devs[di].name.clone();
         for m in net.w.ds.read(&name, &name) {
+            g_commit = m.clone();
             let out = net.people[1].devs[di]
                 .st
                 .process_emulation_message(&m)
@@ -786,11 +789,44 @@ fn a_bad_announcement_at_level_two_changes_no_level() {
             let msgs = net.w.ds.read(&queue, &name);
             assert_eq!(msgs.len(), 1);
             let st = &mut net.people[pi].devs[di].st;
+            // A damaged copy is refused by level 0 already (MLS), changing nothing.
+            let mut damaged = msgs[0].clone();
+            *damaged.last_mut().unwrap() ^= 1;
+            let blob = st.to_bytes().unwrap();
+            assert!(matches!(
+                st.process_group_message(0, vc, &damaged),
+                Err(EmulatorError::Group(_))
+            ));
+            assert_eq!(st.to_bytes().unwrap(), blob);
             assert_eq!(
                 st.process_group_message(0, vc, &msgs[0]).unwrap_err(),
                 EmulatorError::UnknownVirtualClient(77)
             );
             refused += 1;
+            if (pi, di) == (1, 1) {
+                // The same G_T commit read by Bob's laptop before the G_V announcement: held,
+                // then dropped when its turn comes, reported, and the laptop ends exactly as
+                // the one that refused it directly.
+                let mut early = laptop_early.clone();
+                let out = early.process_group_message(0, 2, &msgs[0]).unwrap();
+                assert!(out[0].events.contains(&Event::Buffered {
+                    vc_id: 2,
+                    group_id: GT.to_vec()
+                }));
+                assert_eq!(early.held_messages(), 1);
+                let out = early.process_emulation_message(&g_commit).unwrap();
+                assert!(out.iter().any(|le| le.level == 0
+                    && le.events.contains(&Event::BufferedDropped {
+                        vc_id: 2,
+                        group_id: GT.to_vec(),
+                        error: EmulatorError::UnknownVirtualClient(77),
+                    })));
+                assert_eq!(early.held_messages(), 0);
+                assert_eq!(
+                    early.to_bytes().unwrap(),
+                    net.people[1].devs[1].st.to_bytes().unwrap()
+                );
+            }
         }
     }
     assert_eq!(refused, 4);
