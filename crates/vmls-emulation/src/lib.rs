@@ -12,6 +12,10 @@
 //! back, dropped when another commit won. Application data from V goes out as CBAM, sent by
 //! any emulator without coordination. The core (`vmls-group`) knows nothing of this.
 //!
+//! Nesting ([`nest`]): a virtual client can itself be an emulator in another emulation group
+//! (devices → person → team → project group); [`EmulationStack`] runs the same emulator code
+//! at every level and routes messages between them.
+//!
 //! ```
 //! use vmls_crypto::{SeededPrng, SignatureKeyPair};
 //! use vmls_emulation::{Emulator, EmulatorConfig, Event, Request};
@@ -55,14 +59,16 @@ pub mod announce;
 pub mod derive;
 mod emulator;
 mod error;
+pub mod nest;
 pub mod provision;
 mod state;
 
 pub use announce::{
-    AnnouncementError, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail,
-    ProposalRequest, ProposeDetail, VC_COMPONENT_ID, VcActionType, VirtualClientAction,
-    VirtualClientActions,
+    AnnounceDetail, AnnouncementError, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail,
+    LeaveDetail, ProposalRequest, ProposeDetail, VC_COMPONENT_ID, VcActionType,
+    VirtualClientAction, VirtualClientActions,
 };
 pub use emulator::{EmulationOutcome, Emulator, EmulatorConfig, Event, Request, message_group_id};
 pub use error::{EmulatorError, Store};
+pub use nest::{EmulationStack, LevelEvents};
 pub use state::EMULATOR_STATE_VERSION;
