@@ -108,7 +108,9 @@ pub extern "C" fn vmls_error_name(code: c_int) -> *const c_char {
     C_NAMES
         .iter()
         .find(|(c, _)| *c == code)
-        .map_or(c"VMLS_ERR_UNKNOWN".as_ptr(), |(_, name)| name.as_ptr().cast())
+        .map_or(c"VMLS_ERR_UNKNOWN".as_ptr(), |(_, name)| {
+            name.as_ptr().cast()
+        })
 }
 
 /// The code for a facade error. Exhaustive over [`GroupError`]: a new variant does not build

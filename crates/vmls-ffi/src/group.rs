@@ -5,8 +5,8 @@ use core::ffi::c_int;
 
 use vmls::group::Sender;
 use vmls::{
-    Add, CommitOptions, Group, GroupConfig, KeyPackageParams, ProcessedMessage, Proposal,
-    PskStore, SignatureKeyPair,
+    Add, CommitOptions, Group, GroupConfig, KeyPackageParams, ProcessedMessage, Proposal, PskStore,
+    SignatureKeyPair,
 };
 use zeroize::Zeroizing;
 
@@ -294,7 +294,13 @@ pub unsafe extern "C" fn vmls_group_encrypt(
         // SAFETY: the caller guarantees `group` is NULL or live and unaliased.
         let group = unsafe { group_mut(group) }?;
         // SAFETY: the caller guarantees the authenticated data's bytes.
-        let aad = unsafe { input(authenticated_data, authenticated_data_len, VMLS_MAX_INPUT_LEN) }?;
+        let aad = unsafe {
+            input(
+                authenticated_data,
+                authenticated_data_len,
+                VMLS_MAX_INPUT_LEN,
+            )
+        }?;
         // SAFETY: the caller guarantees `data_len` readable bytes at `data`.
         let data = unsafe { input(data, data_len, VMLS_MAX_INPUT_LEN) }?;
         // SAFETY: the caller guarantees the output buffer as documented.

@@ -37,7 +37,10 @@ pub struct VmlsKeyPackage {
 /// `MLSMessage(KeyPackage)` bytes to a KeyPackage (structure only; the signature and the rules
 /// of RFC 9420 section 10.1 are checked by the commit that adds it).
 pub(crate) fn decode_key_package(bytes: &[u8]) -> Result<KeyPackage, c_int> {
-    match MLSMessage::decode_exact(bytes).map_err(|e| code_of(e.into()))?.body {
+    match MLSMessage::decode_exact(bytes)
+        .map_err(|e| code_of(e.into()))?
+        .body
+    {
         MLSMessageBody::KeyPackage(kp) => Ok(kp),
         _ => Err(VMLS_ERR_UNEXPECTED_MESSAGE),
     }

@@ -86,7 +86,11 @@ impl CallbackRng {
 
     /// `Err(VMLS_ERR_RNG)` if any callback failed during the operation.
     pub(crate) fn finish(&self) -> Result<(), c_int> {
-        if self.failed { Err(VMLS_ERR_RNG) } else { Ok(()) }
+        if self.failed {
+            Err(VMLS_ERR_RNG)
+        } else {
+            Ok(())
+        }
     }
 }
 

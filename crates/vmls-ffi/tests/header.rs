@@ -6,7 +6,12 @@
 //! from a list kept by hand, so a changed signature fails here. `.ci/ffi.sh` adds the check that
 //! the static library's symbols (`nm`) are the header's functions, and compiles the C test
 //! against the header with `-Wall -Wextra -Werror`.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -52,7 +57,10 @@ fn header_protos() -> BTreeMap<String, Proto> {
             .join(" ");
         let Some(open) = stmt.find('(') else { continue };
         let head = &stmt[..open];
-        let Some(name) = head.split(|c: char| c.is_whitespace() || c == '*').next_back() else {
+        let Some(name) = head
+            .split(|c: char| c.is_whitespace() || c == '*')
+            .next_back()
+        else {
             continue;
         };
         if !name.starts_with("vmls_") || stmt.contains("typedef") {
@@ -78,7 +86,9 @@ fn header_protos() -> BTreeMap<String, Proto> {
                 .collect()
         };
         assert!(
-            protos.insert(name.to_string(), Proto { params, ret }).is_none(),
+            protos
+                .insert(name.to_string(), Proto { params, ret })
+                .is_none(),
             "{name} declared twice"
         );
     }
@@ -116,7 +126,10 @@ fn c_type(rust: &str) -> String {
 fn rust_protos() -> BTreeMap<String, Proto> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut protos = BTreeMap::new();
-    let mut files: Vec<_> = std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -157,7 +170,10 @@ fn header_declares_exactly_the_exported_functions_with_matching_prototypes() {
     let rust = rust_protos();
     let h: Vec<_> = header.keys().collect();
     let r: Vec<_> = rust.keys().collect();
-    assert_eq!(h, r, "functions in the header vs. `extern \"C\" fn`s in src/");
+    assert_eq!(
+        h, r,
+        "functions in the header vs. `extern \"C\" fn`s in src/"
+    );
     for (name, proto) in &rust {
         assert_eq!(&header[name], proto, "prototype of {name}");
     }
@@ -208,7 +224,10 @@ fn header_constants_equal_the_library_constants() {
         .collect();
     assert_eq!(codes_in_header, codes_in_lib);
     let expect = [
-        ("VMLS_MSG_APPLICATION", u64::from(vmls_ffi::VMLS_MSG_APPLICATION)),
+        (
+            "VMLS_MSG_APPLICATION",
+            u64::from(vmls_ffi::VMLS_MSG_APPLICATION),
+        ),
         ("VMLS_MSG_PROPOSAL", u64::from(vmls_ffi::VMLS_MSG_PROPOSAL)),
         ("VMLS_MSG_COMMIT", u64::from(vmls_ffi::VMLS_MSG_COMMIT)),
         ("VMLS_MSG_CBAM", u64::from(vmls_ffi::VMLS_MSG_CBAM)),
