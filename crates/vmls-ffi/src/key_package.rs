@@ -27,7 +27,7 @@ pub const FFI_LIFETIME: Lifetime = Lifetime {
 /// `vmls_key_package` (opaque in C): the public KeyPackage, its encoding as an
 /// `MLSMessage(KeyPackage)`, and the private keys behind it (init key, leaf key, signature
 /// key; zeroized when the handle is freed). Free with `vmls_key_package_free` once the client
-/// joined (RFC 9420 section 16.8: delete the init key after use).
+/// joined (a KeyPackage is used once, RFC 9420 section 16.8).
 pub struct VmlsKeyPackage {
     pub(crate) key_package: KeyPackage,
     pub(crate) private: KeyPackagePrivate,

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The C ABI (crates/vmls-ffi): header check, C conversation test, cross builds.
+#  1. builds the host staticlib (release) and checks include/vmls.h against it: the exported
+#     vmls_* symbols (nm) are exactly the functions the header declares (prototypes, types and
+#     constants are checked by crates/vmls-ffi/tests/header.rs, run in step 2);
+#  2. runs the crate's Rust tests once more with the `malloc` feature (Rust's heap over C
+#     malloc/free, as on firmware);
+#  3. compiles the C test against the header with -std=c11 -Wall -Wextra -Werror -pedantic
+#     (and the header alone as C++), links it with the staticlib and runs it;
+#  4. cross-builds the staticlib for aarch64-linux-android, aarch64-apple-ios (std, `fast`)
+#     and thumbv7em-none-eabihf (no_std, `embedded`, firmware profile: opt-level z, fat LTO,
+#     one codegen unit, compact SHA-2), and prints each library's size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CRATE=crates/vmls-ffi
+TARGETS=(aarch64-linux-android aarch64-apple-ios thumbv7em-none-eabihf)
+t0=$(date +%s)
+lap() { echo "--- $* ($(( $(date +%s) - t0 ))s)"; }
+
+installed=$(rustup target list --installed)
+for t in "${TARGETS[@]}"; do
+    grep -qx "$t" <<<"$installed" || rustup target add "$t"
+done
+
+lap "host staticlib (release)"
+cargo build -q --release -p vmls-ffi
+LIB=target/release/libvmls_ffi.a
+
+lap "header vs. exported symbols"
+exported=$(nm -g --defined-only "$LIB" 2>/dev/null | awk '$2 == "T" && $3 ~ /^vmls_/ { print $3 }' | sort -u)
+# The preprocessor drops the comments; what is left of the form `vmls_name(` are the prototypes.
+declared=$(cc -E -P -x c "$CRATE/include/vmls.h" | grep -oE '\bvmls_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u)
+if [ "$exported" != "$declared" ]; then
+    echo "include/vmls.h and the static library disagree:" >&2
+    diff <(echo "$declared") <(echo "$exported") | sed 's/^</  only in the header:/; s/^>/  only in the library:/' >&2
+    exit 1
+fi
+echo "$(wc -l <<<"$exported") functions, header and library agree"
+
+lap "Rust tests of the ABI with the malloc allocator"
+cargo test -q -p vmls-ffi --features malloc
+
+lap "C test: compile against the header, link the staticlib, run"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cc -std=c11 -Wall -Wextra -Werror -pedantic -I "$CRATE/include" \
+    "$CRATE/tests/c/conversation.c" "$LIB" -lpthread -ldl -lm -o "$out/conversation"
+c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ "$CRATE/include/vmls.h"
+"$out/conversation"
+
+lap "cross builds"
+cargo build -q --release -p vmls-ffi --target aarch64-linux-android
+cargo build -q --release -p vmls-ffi --target aarch64-apple-ios
+# The firmware profile of nostd-check/ and firmware/, for a staticlib: its own target dir so
+# the settings do not invalidate the ordinary release builds.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=fat \
+CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort \
+RUSTFLAGS='--cfg sha2_backend_soft="compact"' \
+    cargo build -q --release -p vmls-ffi --target thumbv7em-none-eabihf \
+    --no-default-features --features embedded --target-dir target/ffi-firmware
+
+lap "staticlib sizes"
+# The archive holds the crate plus the parts of core/alloc/std/compiler_builtins it uses;
+# `code` is .text + .rodata + .data of the archive's members (llvm-size), an upper bound on
+# what a linker keeps (it drops what the firmware does not call).
+size_row() {
+    local name=$1 lib=$2
+    local bytes code
+    bytes=$(stat -c %s "$lib")
+    code=$(llvm-size -A "$lib" 2>/dev/null \
+        | awk '$1 ~ /^\.(text|rodata|data)/ { s += $2 } END { printf "%d", s }')
+    awk -v n="$name" -v b="$bytes" -v c="$code" \
+        'BEGIN { printf "| %s | %.1f KiB | %.1f KiB |\n", n, b / 1024, c / 1024 }'
+}
+echo "| target | staticlib (.a) | code + data in it |"
+echo "| --- | --- | --- |"
+size_row "x86_64-unknown-linux-gnu (host, std, fast)" "$LIB"
+size_row "aarch64-linux-android (std, fast)" target/aarch64-linux-android/release/libvmls_ffi.a
+size_row "aarch64-apple-ios (std, fast)" target/aarch64-apple-ios/release/libvmls_ffi.a
+size_row "thumbv7em-none-eabihf (no_std, embedded, opt-level z, LTO)" \
+    target/ffi-firmware/thumbv7em-none-eabihf/release/libvmls_ffi.a
+lap "done"
