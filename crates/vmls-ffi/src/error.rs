@@ -44,7 +44,7 @@ codes! {
     VMLS_ERR_INVALID_SIGNATURE = 17;
     /// A PublicMessage membership tag did not verify (RFC 9420 section 6.2).
     VMLS_ERR_INVALID_MEMBERSHIP_TAG = 18;
-    /// A confirmation tag did not verify (RFC 9420 section 8.1).
+    /// A confirmation tag did not verify.
     VMLS_ERR_INVALID_CONFIRMATION_TAG = 19;
     /// AEAD or HPKE decryption failed: a tampered message, or not encrypted for this member.
     VMLS_ERR_DECRYPTION_FAILED = 20;
@@ -66,7 +66,8 @@ codes! {
     VMLS_ERR_INVALID_KEY_PACKAGE = 27;
     /// A proposal or proposal list is invalid (RFC 9420 section 12.2).
     VMLS_ERR_INVALID_PROPOSAL = 28;
-    /// A ratchet tree is invalid or does not match the GroupContext (RFC 9420 section 7.9).
+    /// A ratchet tree is invalid or does not match the GroupContext (RFC 9420 sections 7.8, 7.9,
+    /// 12.4.3.1).
     VMLS_ERR_INVALID_TREE = 29;
     /// A Welcome has no ratchet tree and none was passed.
     VMLS_ERR_MISSING_RATCHET_TREE = 30;

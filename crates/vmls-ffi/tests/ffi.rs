@@ -557,7 +557,7 @@ fn error_codes_say_what_is_wrong() {
     // Cut short: the encoding does not decode.
     assert_eq!(process(bob, &msg[..msg.len() - 5]), Err(VMLS_ERR_MALFORMED));
     assert_eq!(process(bob, b""), Err(VMLS_ERR_MALFORMED));
-    // Another group's message (RFC 9420 6.3.2: group_id must match).
+    // Another group's message (its group_id is not this group's).
     let (other_a, other_b, mut oa, _ob) = pair(31);
     let foreign = encrypt(other_a, &mut oa, b"elsewhere");
     assert_eq!(process(bob, &foreign), Err(VMLS_ERR_WRONG_GROUP));
@@ -566,7 +566,8 @@ fn error_codes_say_what_is_wrong() {
     assert_eq!(process(bob, &msg).unwrap().2, b"m");
     assert_eq!(process(bob, &msg), Err(VMLS_ERR_GENERATION));
 
-    // A commit for an epoch that has passed (RFC 9420 12.4.2: the current epoch only).
+    // A commit for an epoch that has passed (RFC 9420 12.4.2: the FramedContent's epoch must be
+    // the current one).
     let mut commit = vec![0u8; BIG];
     let (mut cl, mut wl) = (BIG, 0usize);
     let r = rb.ffi();
