@@ -25,6 +25,8 @@ mod prng;
 mod secret;
 mod sign;
 mod suite;
+#[cfg(feature = "op-count")]
+pub mod op_count;
 
 pub use error::Error;
 pub use hash::{HashValue, Hasher, hash, make_key_package_ref, make_proposal_ref, ref_hash};
