@@ -121,6 +121,41 @@ impl MultiWorld {
         })
     }
 
+    /// Fills every parent node of every group's tree (RFC 9420 section 7: after a batch Add
+    /// only the committer's direct path is set, every other parent is blank): the device at
+    /// every even leaf commits an UpdatePath, so each parent node lies on some committer's
+    /// direct path. This is the steady state of a group whose members update now and then.
+    pub fn warm(&mut self) -> Result<(), CostError> {
+        let mut scratch = Meter::default();
+        let d = self.devices_per_user;
+        for u in 0..self.users.len() {
+            for dd in 0..d {
+                if (u * d + dd) % 2 != 0 {
+                    continue;
+                }
+                let dev = &mut self.users[u][dd];
+                for gid in &self.group_ids {
+                    let g = dev
+                        .groups
+                        .get_mut(gid)
+                        .ok_or(CostError::Scenario("device not in group"))?;
+                    let out = g.commit(
+                        &CommitOptions {
+                            force_path: true,
+                            ..CommitOptions::default()
+                        },
+                        &mut self.rng,
+                    )?;
+                    self.ds.send(&out.commit)?;
+                    dev.sent.push(out.commit);
+                }
+                self.deliver(&mut scratch)?;
+            }
+        }
+        self.ds.reset_traffic();
+        Ok(())
+    }
+
     /// Leaves in shared group 0.
     pub fn leaves_per_group(&self) -> usize {
         self.users
@@ -233,13 +268,15 @@ impl MultiWorld {
         Ok(())
     }
 
-    /// A new device of user 0: it publishes one KeyPackage per group, device (0, 0) adds it
+    /// A new device of user 0 (its signature key made beforehand): it publishes one
+    /// KeyPackage per group, device (0, 0) adds it
     /// in every group (an Add-only commit, no path: RFC 9420 section 12.4), it joins each from
     /// the Welcome.
     fn add_device(&mut self, meter: &mut Meter) -> Result<(), CostError> {
         let new_id: DeviceId = (0, self.users[0].len());
         let name = device_name(new_id.0, new_id.1);
-        let signer = meter.step(new_id, || SignatureKeyPair::generate(&mut self.rng));
+        // The device's identity key exists before it joins anything: not counted.
+        let signer = SignatureKeyPair::generate(&mut self.rng);
         let mut kps = Vec::new();
         for _ in &self.group_ids {
             kps.push(meter.step(new_id, || {
@@ -258,6 +295,7 @@ impl MultiWorld {
                         proposals: vec![Proposal::Add(Add {
                             key_package: kp.clone(),
                         })],
+                        force_path: false,
                         ..CommitOptions::default()
                     },
                     &mut self.rng,

@@ -20,6 +20,11 @@ pub struct Params {
     /// Up to this many groups the run is complete; above, it runs at G' = 1 and 2 and
     /// extrapolates linearly in G.
     pub max_measured_groups: usize,
+    /// Fill every parent node of the shared groups' trees before measuring (every second
+    /// leaf commits an UpdatePath: the steady state of a group whose members update). Off:
+    /// the trees are as one batch Add left them (all parents blank but the creator's path),
+    /// the worst case for a committer (RFC 9420 section 4.1.1 resolutions).
+    pub warm_trees: bool,
 }
 
 impl Params {
@@ -29,6 +34,7 @@ impl Params {
         devices: 4,
         groups: 100,
         max_measured_groups: 3,
+        warm_trees: true,
     };
     /// The small case, run completely: U = 4, D = 2, G = 3.
     pub const SMALL: Params = Params {
@@ -36,6 +42,7 @@ impl Params {
         devices: 2,
         groups: 3,
         max_measured_groups: 3,
+        warm_trees: true,
     };
 
     fn check(&self) -> Result<(), CostError> {
@@ -182,6 +189,13 @@ impl Cost {
         }
     }
 
+    /// Every figure multiplied by `k` (saturating).
+    pub fn scale(&self, k: usize) -> Cost {
+        let k = u64::try_from(k).unwrap_or(u64::MAX);
+        let v: Vec<u64> = self.to_vec().iter().map(|x| x.saturating_mul(k)).collect();
+        Cost::from_vec(&v)
+    }
+
     /// Linear extrapolation in G from runs at `g1` and `g1 + 1` groups: `fixed * batches(G) +
     /// slope * G`, where `slope = c2 - c1` is the per-group part and `fixed = c1 - slope * g1`
     /// the part paid once per announcement (`batches`: how many announcements G groups need;
@@ -205,6 +219,9 @@ impl Cost {
                 // `fixed` was measured with b1 announcements.
                 let per_batch = if b1 > 0 { fixed / b1 } else { fixed };
                 let v = per_batch * bg + slope * g as i128;
+                // Every cost grows with G: a noisy timing is never extrapolated below what
+                // was measured.
+                let v = v.max(i128::from(a.max(b)));
                 u64::try_from(v.max(0)).unwrap_or(u64::MAX)
             })
             .collect();
@@ -217,6 +234,11 @@ impl Cost {
 pub enum Provenance {
     /// Run at the requested parameters.
     Measured,
+    /// Measured with `from` groups (full U and D) and multiplied by G / `from`.
+    Scaled {
+        /// The G' of the run.
+        from: usize,
+    },
     /// Measured at G' = `from` and `from + 1` groups (full U and D) and extrapolated to G.
     Extrapolated {
         /// The smaller G'.
@@ -256,37 +278,85 @@ pub fn announcements(g: usize) -> usize {
     g.div_ceil(MAX_ACTIONS).max(1)
 }
 
-fn run_multi(p: &Params, groups: usize) -> Result<(usize, Vec<(Scenario, Cost)>), CostError> {
+/// Progress notes for a caller that shows them (the CLI prints them to stderr).
+pub type Progress<'a> = &'a mut dyn FnMut(&str);
+
+fn run_multi(
+    p: &Params,
+    groups: usize,
+    progress: Progress<'_>,
+) -> Result<(usize, Vec<(Scenario, Cost)>), CostError> {
+    let t = std::time::Instant::now();
     let mut w = MultiWorld::build(p.users, p.devices, groups)?;
+    if p.warm_trees {
+        w.warm()?;
+    }
+    progress(&format!(
+        "multi-client: built {groups} group(s) of {} leaves in {:.1} s",
+        w.leaves_per_group(),
+        t.elapsed().as_secs_f64()
+    ));
     let leaves = w.leaves_per_group();
     let mut out = Vec::new();
     for s in Scenario::ALL {
         let mut meter = Meter::default();
         let new = (s == Scenario::AddDevice).then_some((0, w.devices_of_user0()));
+        let t = std::time::Instant::now();
         w.run(s, &mut meter)?;
+        progress(&format!(
+            "  {}: {:.1} s",
+            s.name(),
+            t.elapsed().as_secs_f64()
+        ));
         out.push((s, Cost::from_meter(&meter, w.traffic(), new)));
     }
     Ok((leaves, out))
 }
 
-fn run_virtual(p: &Params, groups: usize) -> Result<(usize, Vec<(Scenario, Cost)>), CostError> {
+fn run_virtual(
+    p: &Params,
+    groups: usize,
+    progress: Progress<'_>,
+) -> Result<(usize, Vec<(Scenario, Cost)>), CostError> {
+    let t = std::time::Instant::now();
     let mut w = VirtualWorld::build(p.users, p.devices, groups)?;
+    if p.warm_trees {
+        w.warm()?;
+    }
+    progress(&format!(
+        "virtual-client: built {} emulation groups and {groups} group(s) of {} leaves in {:.1} s",
+        p.users,
+        w.leaves_per_group(),
+        t.elapsed().as_secs_f64()
+    ));
     let leaves = w.leaves_per_group();
     let mut out = Vec::new();
     for s in Scenario::ALL {
         let mut meter = Meter::default();
         let new = (s == Scenario::AddDevice).then_some((0, p.devices));
+        let t = std::time::Instant::now();
         w.run(s, &mut meter)?;
+        progress(&format!(
+            "  {}: {:.1} s",
+            s.name(),
+            t.elapsed().as_secs_f64()
+        ));
         out.push((s, Cost::from_meter(&meter, w.traffic(), new)));
     }
     Ok((leaves, out))
 }
 
-type RunFn = fn(&Params, usize) -> Result<(usize, Vec<(Scenario, Cost)>), CostError>;
+type RunFn =
+    fn(&Params, usize, Progress<'_>) -> Result<(usize, Vec<(Scenario, Cost)>), CostError>;
 
-fn mode(p: &Params, run: RunFn, virtual_mode: bool) -> Result<ModeReport, CostError> {
+fn mode(
+    p: &Params,
+    run: RunFn,
+    virtual_mode: bool,
+    progress: Progress<'_>,
+) -> Result<ModeReport, CostError> {
     if p.groups <= p.max_measured_groups {
-        let (leaves, s) = run(p, p.groups)?;
+        let (leaves, s) = run(p, p.groups, progress)?;
         return Ok(ModeReport {
             leaves_per_group: leaves,
             scenarios: s
@@ -295,20 +365,37 @@ fn mode(p: &Params, run: RunFn, virtual_mode: bool) -> Result<ModeReport, CostEr
                 .collect(),
         });
     }
-    let (leaves, s1) = run(p, 1)?;
-    let (_, s2) = run(p, 2)?;
+    if !virtual_mode {
+        // Multi-client mode shares nothing between groups (each device has its own leaf and
+        // state in each): every figure but the message is G times one group's.
+        let (leaves, s1) = run(p, 1, progress)?;
+        let scenarios = s1
+            .into_iter()
+            .map(|(s, c)| match s {
+                Scenario::Message => (s, c, Provenance::Measured),
+                _ => (s, c.scale(p.groups), Provenance::Scaled { from: 1 }),
+            })
+            .collect();
+        return Ok(ModeReport {
+            leaves_per_group: leaves,
+            scenarios,
+        });
+    }
+    let (leaves, s1) = run(p, 1, progress)?;
+    let (_, s2) = run(p, 2, progress)?;
     let scenarios = s1
         .into_iter()
         .zip(s2)
         .map(|((s, c1), (_, c2))| match s {
             // One message in one group: independent of G, measured.
             Scenario::Message => (s, c2, Provenance::Measured),
-            Scenario::PcsUpdate if virtual_mode => (
+            // V's commits in G groups take one announcement per `MAX_ACTIONS` groups.
+            Scenario::PcsUpdate | Scenario::RemoveDevice => (
                 s,
                 Cost::extrapolate(&c1, &c2, 1, p.groups, announcements),
                 Provenance::Extrapolated { from: 1 },
             ),
-            _ => (
+            Scenario::AddDevice => (
                 s,
                 Cost::extrapolate(&c1, &c2, 1, p.groups, |_| 1),
                 Provenance::Extrapolated { from: 1 },
@@ -321,15 +408,36 @@ fn mode(p: &Params, run: RunFn, virtual_mode: bool) -> Result<ModeReport, CostEr
     })
 }
 
+/// The figures of one mode run completely at `groups` shared groups (U and D from `params`):
+/// leaves per group and each scenario's cost. `virtual_mode` picks the mode.
+pub fn measure_at(
+    params: &Params,
+    groups: usize,
+    virtual_mode: bool,
+) -> Result<(usize, Vec<(Scenario, Cost)>), CostError> {
+    params.check()?;
+    let _guard = exclusive();
+    if virtual_mode {
+        run_virtual(params, groups, &mut |_| {})
+    } else {
+        run_multi(params, groups, &mut |_| {})
+    }
+}
+
 /// Runs both modes for `params` (one measurement at a time in the process: the op counters
 /// are global).
 pub fn run(params: Params) -> Result<Report, CostError> {
+    run_with_progress(params, &mut |_| {})
+}
+
+/// [`run`], telling `progress` what it is doing.
+pub fn run_with_progress(params: Params, progress: Progress<'_>) -> Result<Report, CostError> {
     params.check()?;
     let _guard = exclusive();
     Ok(Report {
         params,
-        multi: mode(&params, run_multi, false)?,
-        virtual_clients: mode(&params, run_virtual, true)?,
+        multi: mode(&params, run_multi, false, progress)?,
+        virtual_clients: mode(&params, run_virtual, true, progress)?,
     })
 }
 
@@ -390,6 +498,7 @@ impl Report {
             };
             let prov = |p: &Provenance| match p {
                 Provenance::Measured => "measured".to_string(),
+                Provenance::Scaled { from } => format!("measured at G' = {from}, x G"),
                 Provenance::Extrapolated { from } => {
                     format!("extrapolated from G' = {from}, {}", from + 1)
                 }
@@ -425,8 +534,24 @@ impl Report {
                 row("pk ops, the new device", &|c| ops(&c.new_device));
             }
             row("pk ops, all devices", &|c| ops(&c.total));
-            row("time, acting device", &|c| time(c.actor_us));
-            row("time, all devices", &|c| time(c.total_us));
+            // Wall-clock times extrapolated from two noisy runs mean little: shown only where
+            // measured (or multiplied by G).
+            let t = |p: &Provenance, us: u64| match p {
+                Provenance::Extrapolated { .. } => "-".to_string(),
+                _ => time(us),
+            };
+            let _ = writeln!(
+                s,
+                "| time, acting device | {} | {} |",
+                t(pm, m.actor_us),
+                t(pv, v.actor_us)
+            );
+            let _ = writeln!(
+                s,
+                "| time, all devices (one after another) | {} | {} |",
+                t(pm, m.total_us),
+                t(pv, v.total_us)
+            );
         }
         s
     }

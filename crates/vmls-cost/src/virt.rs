@@ -2,7 +2,7 @@
 //! of its D devices, and one leaf V per user in every shared group.
 use vmls_crypto::{Mls128ChaCha, SeededPrng, SignatureKeyPair};
 use vmls_ds::DeliveryService;
-use vmls_emulation::announce::MAX_ACTIONS;
+use vmls_emulation::announce::{MAX_ACTIONS, MAX_COMMIT_PROPOSALS};
 use vmls_emulation::{Emulator, EmulatorConfig, Event, Request};
 use vmls_group::group::{
     CBAM_EXTENSION_TYPE, CommitOptions, Group, GroupConfig, KeyPackageParams, ProcessedMessage,
@@ -200,14 +200,15 @@ impl VirtualWorld {
                 .ok_or(CostError::Scenario("no KeyPackage left"))?;
             adds.push(Proposal::Add(Add { key_package: kp }));
         }
-        if !adds.is_empty() {
+        // V commits at most `MAX_COMMIT_PROPOSALS` proposals per announced commit.
+        for (batch, chunk) in adds.chunks(MAX_COMMIT_PROPOSALS).enumerate() {
             self.announce(
                 0,
                 0,
                 &[Request::Commit {
                     vc_id: vc0,
                     group_id: gid.clone(),
-                    proposals: adds,
+                    proposals: chunk.to_vec(),
                     include_pending: false,
                 }],
                 meter,
@@ -219,14 +220,18 @@ impl VirtualWorld {
                 .ok_or(CostError::Scenario("no commit"))?;
             let welcome = welcome.ok_or(CostError::Scenario("no Welcome"))?;
             self.ds.send(&commit)?;
-            for p in self.people.iter().skip(1) {
-                self.ds.add_member(&gid, &p.queue);
-                self.ds.send_to(&p.queue, &welcome);
+            let first = 1 + batch * MAX_COMMIT_PROPOSALS;
+            for u in first..first + chunk.len() {
+                let q = self.people[u].queue.clone();
+                self.ds.add_member(&gid, &q);
+                self.ds.send_to(&q, &welcome);
             }
-            for u in 0..self.people.len() {
+            // V (and whoever already joined) processes the commit; the new members join.
+            for u in 0..first {
                 self.sync_v(u, meter)?;
             }
-            for u in 1..self.people.len() {
+            for u in first..first + chunk.len() {
+                self.sync_v(u, meter)?;
                 let vc = self.people[u].vc;
                 self.announce(
                     u,
@@ -241,6 +246,36 @@ impl VirtualWorld {
             }
         }
         self.group_ids.push(gid);
+        Ok(())
+    }
+
+    /// Fills every parent node of every shared group's tree: the V at every even leaf
+    /// commits an UpdatePath (announced by its device 0), as [`crate::MultiWorld::warm`].
+    pub fn warm(&mut self) -> Result<(), CostError> {
+        let mut scratch = Meter::default();
+        let gids = self.group_ids.clone();
+        for u in (0..self.people.len()).step_by(2) {
+            let vc = self.people[u].vc;
+            for chunk in gids.chunks(MAX_ACTIONS) {
+                let requests: Vec<Request> = chunk
+                    .iter()
+                    .map(|g| Request::Commit {
+                        vc_id: vc,
+                        group_id: g.clone(),
+                        proposals: vec![],
+                        include_pending: false,
+                    })
+                    .collect();
+                self.announce(u, 0, &requests, &mut scratch)?;
+                for (_, m, _) in self.sync_g(u, &mut scratch)? {
+                    self.ds.send(&m)?;
+                }
+                for x in 0..self.people.len() {
+                    self.sync_v(x, &mut scratch)?;
+                }
+            }
+        }
+        self.ds.reset_traffic();
         Ok(())
     }
 
@@ -406,8 +441,9 @@ impl VirtualWorld {
     fn add_device(&mut self, meter: &mut Meter) -> Result<(), CostError> {
         let new_id: DeviceId = (0, self.people[0].devices.len());
         let name = device_name(new_id.0, new_id.1);
+        // The device's identity key exists before it joins anything: not counted.
+        let signer = SignatureKeyPair::generate(&mut self.rng);
         let (kp, private) = meter.step(new_id, || {
-            let signer = SignatureKeyPair::generate(&mut self.rng);
             create_key_package::<Mls128ChaCha, _>(&params(&name), &signer, &mut self.rng)
         })?;
         let actor = &mut self.people[0].devices[0];
@@ -417,6 +453,7 @@ impl VirtualWorld {
                     proposals: vec![Proposal::Add(Add {
                         key_package: kp.clone(),
                     })],
+                    force_path: false,
                     ..CommitOptions::default()
                 },
                 &mut self.rng,
