@@ -70,6 +70,12 @@ impl From<vmls_ds::DsError> for DemoError {
     }
 }
 
+/// A message sent: (label, sending device, plaintext).
+pub type Sent = (String, String, String);
+
+/// A commit V sends and its Welcome.
+type Outgoing = (Vec<u8>, Option<Vec<u8>>);
+
 /// What one device sees of one group at the end of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
@@ -105,7 +111,7 @@ pub struct Step {
     /// Commits accepted in the shared group during the step.
     pub shared_commits: u64,
     /// Messages sent: (label, sending device, plaintext).
-    pub sent: Vec<(String, String, String)>,
+    pub sent: Vec<Sent>,
     /// Who read what.
     pub reads: Vec<Read>,
     /// Every device's view after the step.
@@ -254,9 +260,17 @@ impl World {
         Ok(p)
     }
 
-    fn announce(&mut self, p: &mut Person, d: usize, requests: &[Request]) -> Result<(), DemoError> {
+    fn announce(
+        &mut self,
+        p: &mut Person,
+        d: usize,
+        requests: &[Request],
+    ) -> Result<(), DemoError> {
         let mut r = self.rng();
-        let dev = p.devices.get_mut(d).ok_or(DemoError::Story("no such device"))?;
+        let dev = p
+            .devices
+            .get_mut(d)
+            .ok_or(DemoError::Story("no such device"))?;
         let commit = dev.em.announce(requests, &mut r)?;
         self.ds.send(&commit)?;
         Ok(())
@@ -272,7 +286,11 @@ impl World {
     /// Every device of both people and Carol read their queues; application data is recorded.
     fn deliver(&mut self, step: &mut Step) -> Result<(), DemoError> {
         for who in [0, 1] {
-            let p = if who == 0 { &mut self.alice } else { &mut self.bob };
+            let p = if who == 0 {
+                &mut self.alice
+            } else {
+                &mut self.bob
+            };
             for dev in &mut p.devices {
                 for m in self.ds.read(&p.queue, &dev.name) {
                     let label = self
@@ -363,20 +381,36 @@ impl World {
     }
 
     /// Device `d` of Alice (`who` 0) or Bob (1) sends `text` as a CBAM.
-    fn cbam(&mut self, who: usize, d: usize, label: &str, text: &str) -> Result<(Vec<u8>, (String, String, String)), DemoError> {
+    fn cbam(
+        &mut self,
+        who: usize,
+        d: usize,
+        label: &str,
+        text: &str,
+    ) -> Result<(Vec<u8>, Sent), DemoError> {
         let mut r = self.rng();
-        let p = if who == 0 { &mut self.alice } else { &mut self.bob };
+        let p = if who == 0 {
+            &mut self.alice
+        } else {
+            &mut self.bob
+        };
         let vc = p.vc;
-        let dev = p.devices.get_mut(d).ok_or(DemoError::Story("no such device"))?;
+        let dev = p
+            .devices
+            .get_mut(d)
+            .ok_or(DemoError::Story("no such device"))?;
         let m = dev.em.send_cbam(vc, SHARED, b"", text.as_bytes(), &mut r)?;
         let name = dev.name.clone();
         self.labels.push((m.clone(), label.to_string()));
         Ok((m, (label.to_string(), name, text.to_string())))
     }
 
-    fn carol_says(&mut self, label: &str, text: &str) -> Result<(Vec<u8>, (String, String, String)), DemoError> {
+    fn carol_says(&mut self, label: &str, text: &str) -> Result<(Vec<u8>, Sent), DemoError> {
         let mut r = self.rng();
-        let g = self.carol.as_mut().ok_or(DemoError::Story("carol is not in the group"))?;
+        let g = self
+            .carol
+            .as_mut()
+            .ok_or(DemoError::Story("carol is not in the group"))?;
         let mut buf = vec![0u8; g.application_message_len(0, text.len())];
         let n = g.encrypt_application(&[], text.as_bytes(), &mut r, &mut buf)?;
         buf.truncate(n);
@@ -387,7 +421,7 @@ impl World {
 }
 
 /// Every device of `p` reads its G queue; the announcing device's outgoing messages.
-fn sync_g(ds: &mut DeliveryService, p: &mut Person) -> Result<Vec<(Vec<u8>, Option<Vec<u8>>)>, DemoError> {
+fn sync_g(ds: &mut DeliveryService, p: &mut Person) -> Result<Vec<Outgoing>, DemoError> {
     let mut out = Vec::new();
     for dev in &mut p.devices {
         for m in ds.read(&dev.name, &dev.name) {
@@ -397,7 +431,10 @@ fn sync_g(ds: &mut DeliveryService, p: &mut Person) -> Result<Vec<(Vec<u8>, Opti
             let o = dev.em.process_emulation_message(&m)?;
             if o.own {
                 for e in o.events {
-                    if let Event::Outgoing { message, welcome, .. } = e {
+                    if let Event::Outgoing {
+                        message, welcome, ..
+                    } = e
+                    {
                         out.push((message, welcome));
                     }
                 }
@@ -439,7 +476,11 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
         title: "Alice's 3 devices and Bob's 2 each form an emulation group and create their virtual client".into(),
         ..Step::default()
     };
-    w.alice = w.person("alice", &["alice phone", "alice tablet", "alice laptop-old"], 1)?;
+    w.alice = w.person(
+        "alice",
+        &["alice phone", "alice tablet", "alice laptop-old"],
+        1,
+    )?;
     w.bob = w.person("bob", &["bob phone", "bob laptop"], 2)?;
     step.notes.push("each emulation group announced CreateVirtualClient + PublishKeyPackages(2); every device holds V's keys by replay".into());
     step.views = w.views()?;
@@ -451,7 +492,14 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
         ..Step::default()
     };
     let mut a = core::mem::replace(&mut w.alice, empty_person());
-    w.announce(&mut a, 0, &[Request::CreateGroup { vc_id: 1, group_id: SHARED.to_vec() }])?;
+    w.announce(
+        &mut a,
+        0,
+        &[Request::CreateGroup {
+            vc_id: 1,
+            group_id: SHARED.to_vec(),
+        }],
+    )?;
     sync_g(&mut w.ds, &mut a)?;
     w.ds.create_group(SHARED, 0, &["alice V"]);
     let bob_kp = w
@@ -474,8 +522,12 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
             vc_id: 1,
             group_id: SHARED.to_vec(),
             proposals: vec![
-                Proposal::Add(Add { key_package: bob_kp }),
-                Proposal::Add(Add { key_package: carol_kp.clone() }),
+                Proposal::Add(Add {
+                    key_package: bob_kp,
+                }),
+                Proposal::Add(Add {
+                    key_package: carol_kp.clone(),
+                }),
             ],
             include_pending: false,
         }],
@@ -535,7 +587,16 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
         ..Step::default()
     };
     let mut a = core::mem::replace(&mut w.alice, empty_person());
-    w.announce(&mut a, 1, &[Request::Commit { vc_id: 1, group_id: SHARED.to_vec(), proposals: vec![], include_pending: false }])?;
+    w.announce(
+        &mut a,
+        1,
+        &[Request::Commit {
+            vc_id: 1,
+            group_id: SHARED.to_vec(),
+            proposals: vec![],
+            include_pending: false,
+        }],
+    )?;
     let out = sync_g(&mut w.ds, &mut a)?;
     w.alice = a;
     for (m, _) in &out {
@@ -580,7 +641,8 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
         v_commit = m.clone();
         step.shared_commits += 1;
     }
-    w.labels.push((v_commit.clone(), "V's commit after the removal".into()));
+    w.labels
+        .push((v_commit.clone(), "V's commit after the removal".into()));
     w.deliver(&mut step)?;
     // Afterwards: Bob's phone and Carol send.
     let mut sent = Vec::new();
@@ -598,9 +660,9 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
     for m in std::iter::once(&v_commit).chain(sent.iter()) {
         let mut g = lost_group.clone();
         let result = match g.process_message(m) {
-            Ok(ProcessedMessage::Cbam { data, .. } | ProcessedMessage::Application { data, .. }) => {
-                Ok(String::from_utf8_lossy(&data).into_owned())
-            }
+            Ok(
+                ProcessedMessage::Cbam { data, .. } | ProcessedMessage::Application { data, .. },
+            ) => Ok(String::from_utf8_lossy(&data).into_owned()),
             Ok(other) => Ok(format!("{other:?}")),
             Err(e) => Err(e.to_string()),
         };
@@ -625,11 +687,16 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
     )?;
     let mut a = core::mem::replace(&mut w.alice, empty_person());
     let mut r = w.rng();
-    let old = a.devices.get_mut(1).ok_or(DemoError::Story("no old laptop"))?;
+    let old = a
+        .devices
+        .get_mut(1)
+        .ok_or(DemoError::Story("no old laptop"))?;
     let old_name = old.name.clone();
     let add = old.em.emulation_group_mut().commit(
         &CommitOptions {
-            proposals: vec![Proposal::Add(Add { key_package: kp.clone() })],
+            proposals: vec![Proposal::Add(Add {
+                key_package: kp.clone(),
+            })],
             ..CommitOptions::default()
         },
         &mut r,
@@ -653,12 +720,18 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
         sent_app: Vec::new(),
     });
     let mut r = w.rng();
-    let old = a.devices.get_mut(1).ok_or(DemoError::Story("no old laptop"))?;
+    let old = a
+        .devices
+        .get_mut(1)
+        .ok_or(DemoError::Story("no old laptop"))?;
     let p = old.em.provision(leaf, &mut r)?;
     w.ds.send(&p)?;
     sync_g(&mut w.ds, &mut a)?;
     let mut r = w.rng();
-    let old = a.devices.get_mut(1).ok_or(DemoError::Story("no old laptop"))?;
+    let old = a
+        .devices
+        .get_mut(1)
+        .ok_or(DemoError::Story("no old laptop"))?;
     let chunks = old.em.provisioning_messages(&mut r)?;
     for c in &chunks {
         w.ds.send(c)?;
@@ -668,7 +741,10 @@ pub fn run(cost: Option<vmls_cost::Params>) -> Result<Transcript, DemoError> {
     if let Some(old) = a.devices.get_mut(1) {
         old.em.finish_provisioning();
     }
-    let provisioned = a.devices.last().is_some_and(|d| !d.em.awaiting_provisioning());
+    let provisioned = a
+        .devices
+        .last()
+        .is_some_and(|d| !d.em.awaiting_provisioning());
     if !provisioned {
         return Err(DemoError::Story("the new laptop was not provisioned"));
     }
@@ -726,15 +802,15 @@ impl Transcript {
                         let _ = writeln!(s, "   {:<24} read {:<4} \"{text}\"", r.reader, r.message);
                     }
                     Err(e) => {
-                        let _ = writeln!(
-                            s,
-                            "   {:<24} CANNOT read {}: {e}",
-                            r.reader, r.message
-                        );
+                        let _ = writeln!(s, "   {:<24} CANNOT read {}: {e}", r.reader, r.message);
                     }
                 }
             }
-            let _ = writeln!(s, "   {:<18} {:<17} {:>6} {:>6}  authenticator", "device", "group", "leaves", "epoch");
+            let _ = writeln!(
+                s,
+                "   {:<18} {:<17} {:>6} {:>6}  authenticator",
+                "device", "group", "leaves", "epoch"
+            );
             for v in &st.views {
                 let _ = writeln!(
                     s,

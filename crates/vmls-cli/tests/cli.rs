@@ -24,11 +24,21 @@ fn help_lists_every_command_and_option() {
     }
     let (code, out, _) = vmls(&["cost", "--help"]);
     assert_eq!(code, Some(0));
-    for o in ["--users", "--devices", "--groups", "--max-measured-groups", "--cold", "--small"] {
+    for o in [
+        "--users",
+        "--devices",
+        "--groups",
+        "--max-measured-groups",
+        "--cold",
+        "--small",
+    ] {
         assert!(out.contains(o), "{out}");
     }
     let (_, out, _) = vmls(&["vectors", "--help"]);
-    assert!(out.contains("[DIR]") && out.contains("VMLS_TEST_VECTORS"), "{out}");
+    assert!(
+        out.contains("[DIR]") && out.contains("VMLS_TEST_VECTORS"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -43,7 +53,10 @@ fn errors_say_what_is_wrong() {
     // A missing vector directory: exit code 2 and how to get the files.
     let (code, _, err) = vmls(&["vectors", "/nonexistent/vmls-vectors"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("/nonexistent/vmls-vectors") && err.contains("fetch.sh"), "{err}");
+    assert!(
+        err.contains("/nonexistent/vmls-vectors") && err.contains("fetch.sh"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -55,7 +68,13 @@ fn a_vector_file_run_reports_per_file_and_fails_on_failure() {
     let good = r#"{"n_leaves": 1, "n_nodes": 1, "root": 0, "left": [null], "right": [null], "parent": [null], "sibling": [null]}"#;
     let bad = r#"{"n_leaves": 1, "n_nodes": 1, "root": 5, "left": [null], "right": [null], "parent": [null], "sibling": [null]}"#;
     std::fs::write(dir.join("tree-math.json"), format!("[{good}, {bad}]")).unwrap();
-    let (code, out, _) = vmls(&["vectors", dir.to_str().unwrap(), "--only", "tree-math.json", "-q"]);
+    let (code, out, _) = vmls(&[
+        "vectors",
+        dir.to_str().unwrap(),
+        "--only",
+        "tree-math.json",
+        "-q",
+    ]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("tree-math.json"), "{out}");

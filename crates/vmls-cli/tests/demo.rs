@@ -61,10 +61,19 @@ fn the_demo_story_holds() {
         }
         assert!(shared.iter().all(|v| v.leaves == 3), "{}", step.title);
         assert!(shared.iter().all(|v| v.epoch == shared[0].epoch));
-        assert!(shared.iter().all(|v| v.authenticator == shared[0].authenticator));
+        assert!(
+            shared
+                .iter()
+                .all(|v| v.authenticator == shared[0].authenticator)
+        );
         // RFC 9420: a group starts at epoch 0 and each accepted commit adds exactly one.
         let before = last_epoch.unwrap_or(0);
-        assert_eq!(shared[0].epoch, before + step.shared_commits, "{}", step.title);
+        assert_eq!(
+            shared[0].epoch,
+            before + step.shared_commits,
+            "{}",
+            step.title
+        );
         last_epoch = Some(shared[0].epoch);
     }
     assert_eq!(last_epoch, Some(3)); // the Add, the tablet's update, the post-removal update
@@ -84,9 +93,18 @@ fn the_demo_story_holds() {
     // One emulation-group commit per announcement: the tablet's update (+1), the removal
     // (+1), the new laptop's Add and its provisioning announcement (+2). Bob's stays put.
     let tab = "alice tablet";
-    assert_eq!(view_epoch(&t.steps[3], tab, alice_g), view_epoch(&t.steps[2], tab, alice_g) + 1);
-    assert_eq!(view_epoch(&t.steps[4], tab, alice_g), view_epoch(&t.steps[3], tab, alice_g) + 1);
-    assert_eq!(view_epoch(&t.steps[5], tab, alice_g), view_epoch(&t.steps[4], tab, alice_g) + 2);
+    assert_eq!(
+        view_epoch(&t.steps[3], tab, alice_g),
+        view_epoch(&t.steps[2], tab, alice_g) + 1
+    );
+    assert_eq!(
+        view_epoch(&t.steps[4], tab, alice_g),
+        view_epoch(&t.steps[3], tab, alice_g) + 1
+    );
+    assert_eq!(
+        view_epoch(&t.steps[5], tab, alice_g),
+        view_epoch(&t.steps[4], tab, alice_g) + 2
+    );
     let bob_g = "bob's devices";
     let bob = view_epoch(&t.steps[2], "bob phone", bob_g);
     for s in &t.steps[3..] {
@@ -98,7 +116,11 @@ fn the_demo_story_holds() {
     let conc = &t.steps[2];
     assert_eq!(conc.sent.len(), 4);
     assert_eq!(
-        conc.sent.iter().map(|s| s.1.as_str()).collect::<BTreeSet<_>>().len(),
+        conc.sent
+            .iter()
+            .map(|s| s.1.as_str())
+            .collect::<BTreeSet<_>>()
+            .len(),
         4,
         "four different senders"
     );
@@ -133,6 +155,9 @@ fn the_demo_story_holds() {
     let text = t.to_text();
     assert!(text.contains("alice phone (lost copy)  CANNOT read m5"));
     let table = t.cost_table.as_deref().unwrap();
-    assert!(table.contains("| leaves per shared group (measured) | 8 | 4 |"), "{table}");
+    assert!(
+        table.contains("| leaves per shared group (measured) | 8 | 4 |"),
+        "{table}"
+    );
     assert!(text.ends_with(table));
 }

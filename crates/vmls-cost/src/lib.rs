@@ -24,7 +24,8 @@ pub use error::CostError;
 pub use meter::{DeviceId, Meter};
 pub use multi::MultiWorld;
 pub use report::{
-    Cost, ModeReport, Params, Progress, Provenance, Report, announcements, measure_at, run, run_with_progress,
+    Cost, ModeReport, Params, Progress, Provenance, Report, announcements, measure_at, run,
+    run_with_progress,
 };
 pub use virt::{VirtualWorld, emulator_config};
 pub use vmls_crypto::op_count::OpCounts;

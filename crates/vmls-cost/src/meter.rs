@@ -14,7 +14,8 @@ static LOCK: Mutex<()> = Mutex::new(());
 /// Takes the measurement lock (a poisoned lock is still a lock: the counters are reset by every
 /// measurement that follows).
 pub(crate) fn exclusive() -> MutexGuard<'static, ()> {
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What each device did during one scenario.

@@ -130,7 +130,7 @@ impl MultiWorld {
         let d = self.devices_per_user;
         for u in 0..self.users.len() {
             for dd in 0..d {
-                if (u * d + dd) % 2 != 0 {
+                if !(u * d + dd).is_multiple_of(2) {
                     continue;
                 }
                 let dev = &mut self.users[u][dd];
@@ -233,7 +233,10 @@ impl MultiWorld {
     /// One application message (PrivateMessage) from device (0, 0) in group 0.
     fn message(&mut self, meter: &mut Meter) -> Result<(), CostError> {
         let actor = &mut self.users[0][0];
-        let gid = self.group_ids.first().ok_or(CostError::Params("no groups"))?;
+        let gid = self
+            .group_ids
+            .first()
+            .ok_or(CostError::Params("no groups"))?;
         let g = actor
             .groups
             .get_mut(gid)
@@ -343,7 +346,9 @@ impl MultiWorld {
     fn remove_device(&mut self, meter: &mut Meter) -> Result<(), CostError> {
         let victim = self.devices_per_user.saturating_sub(1);
         if victim == 0 {
-            return Err(CostError::Params("removing a device needs 2 devices per user"));
+            return Err(CostError::Params(
+                "removing a device needs 2 devices per user",
+            ));
         }
         let victim_dev = self.users[0].remove(victim);
         for gid in &self.group_ids {

@@ -134,7 +134,13 @@ impl Cost {
 
     fn to_vec(self) -> Vec<u64> {
         let mut v = Vec::new();
-        for o in [self.actor, self.sibling, self.other, self.new_device, self.total] {
+        for o in [
+            self.actor,
+            self.sibling,
+            self.other,
+            self.new_device,
+            self.total,
+        ] {
             v.extend([
                 o.sign,
                 o.verify,
@@ -346,8 +352,7 @@ fn run_virtual(
     Ok((leaves, out))
 }
 
-type RunFn =
-    fn(&Params, usize, Progress<'_>) -> Result<(usize, Vec<(Scenario, Cost)>), CostError>;
+type RunFn = fn(&Params, usize, Progress<'_>) -> Result<(usize, Vec<(Scenario, Cost)>), CostError>;
 
 fn mode(
     p: &Params,
@@ -503,17 +508,13 @@ impl Report {
                     format!("extrapolated from G' = {from}, {}", from + 1)
                 }
             };
-            let _ = writeln!(
-                s,
-                "| **{}** | {} | {} |",
-                sc.name(),
-                prov(pm),
-                prov(pv)
-            );
+            let _ = writeln!(s, "| **{}** | {} | {} |", sc.name(), prov(pm), prov(pv));
             let mut row = |label: &str, f: &dyn Fn(&Cost) -> String| {
                 let _ = writeln!(s, "| {label} | {} | {} |", f(m), f(v));
             };
-            row("messages uploaded", &|c| c.traffic.sent_messages.to_string());
+            row("messages uploaded", &|c| {
+                c.traffic.sent_messages.to_string()
+            });
             row("bytes uploaded (sent)", &|c| bytes(c.traffic.sent_bytes));
             row("bytes delivered (fan-out to queues)", &|c| {
                 bytes(c.traffic.fanned_out_bytes)

@@ -177,7 +177,11 @@ impl VirtualWorld {
 
     fn shared_group(&mut self, gi: usize, meter: &mut Meter) -> Result<(), CostError> {
         let gid = group_id(gi);
-        let vc0 = self.people.first().map(|p| p.vc).ok_or(CostError::Params("no users"))?;
+        let vc0 = self
+            .people
+            .first()
+            .map(|p| p.vc)
+            .ok_or(CostError::Params("no users"))?;
         self.announce(
             0,
             0,
@@ -415,7 +419,11 @@ impl VirtualWorld {
 
     /// One CBAM from device (0, 0) in group 0; every device of every user reads it.
     fn message(&mut self, meter: &mut Meter) -> Result<(), CostError> {
-        let gid = self.group_ids.first().cloned().ok_or(CostError::Params("no groups"))?;
+        let gid = self
+            .group_ids
+            .first()
+            .cloned()
+            .ok_or(CostError::Params("no groups"))?;
         let data = crate::message_payload();
         let vc = self.people[0].vc;
         let dev = &mut self.people[0].devices[0];
@@ -503,8 +511,7 @@ impl VirtualWorld {
         self.sync_g(0, meter)?;
         let actor = &mut self.people[0].devices[0];
         actor.em.finish_provisioning();
-        let new = self
-            .people[0]
+        let new = self.people[0]
             .devices
             .last()
             .ok_or(CostError::Scenario("new device missing"))?;
@@ -519,9 +526,14 @@ impl VirtualWorld {
     fn remove_device(&mut self, meter: &mut Meter) -> Result<(), CostError> {
         let victim = self.devices_per_user.saturating_sub(1);
         if victim == 0 {
-            return Err(CostError::Params("removing a device needs 2 devices per user"));
+            return Err(CostError::Params(
+                "removing a device needs 2 devices per user",
+            ));
         }
-        let leaf = self.people[0].devices[victim].em.emulation_group().own_leaf_index();
+        let leaf = self.people[0].devices[victim]
+            .em
+            .emulation_group()
+            .own_leaf_index();
         let actor = &mut self.people[0].devices[0];
         let commit = meter.step((0, 0), || actor.em.remove_emulators(&[leaf], &mut self.rng))?;
         self.ds.send(&commit)?;

@@ -64,7 +64,13 @@ fn multi_client_mode_follows_treekem() {
     // One PrivateMessage: one signature, one verification by each of the n - 1 others
     // (RFC 9420 section 6.1), no HPKE.
     let msg = cost(&v, Scenario::Message);
-    assert_eq!(msg.actor, OpCounts { sign: 1, ..OpCounts::default() });
+    assert_eq!(
+        msg.actor,
+        OpCounts {
+            sign: 1,
+            ..OpCounts::default()
+        }
+    );
     assert_eq!(msg.total.verify, n - 1);
     assert_eq!(msg.total.hpke_seal + msg.total.hpke_open, 0);
     assert_eq!(msg.traffic.fanned_out_messages, n);
@@ -109,7 +115,10 @@ fn virtual_client_mode_follows_the_draft() {
     assert_eq!(pcs.sibling.sign, 2 * G); // LeafNode + commit signature of V, replayed
     assert_eq!(pcs.sibling.hpke_seal, log2(U) * G);
     // Every device of every other user decrypts once per group.
-    assert_eq!(pcs.total.hpke_open, (U - 1) * D * G + announcements * (D - 1));
+    assert_eq!(
+        pcs.total.hpke_open,
+        (U - 1) * D * G + announcements * (D - 1)
+    );
     // Uploads: the announcement and G commits; a shared-group commit reaches U queues (one
     // per V, read by all D emulators).
     assert_eq!(pcs.traffic.sent_messages, announcements + G);
@@ -119,7 +128,13 @@ fn virtual_client_mode_follows_the_draft() {
     // A CBAM: one signature by V's key, one verification by every other device (the
     // sender's siblings included), no HPKE (draft-kohbrok-mls-virtual-clients-03 5.5).
     let msg = cost(&v, Scenario::Message);
-    assert_eq!(msg.actor, OpCounts { sign: 1, ..OpCounts::default() });
+    assert_eq!(
+        msg.actor,
+        OpCounts {
+            sign: 1,
+            ..OpCounts::default()
+        }
+    );
     assert_eq!(msg.total.verify, U * D - 1);
     assert_eq!(msg.traffic.fanned_out_messages, U);
 
@@ -144,7 +159,11 @@ fn virtual_client_mode_follows_the_draft() {
 fn multi_client_scaling_matches_the_full_run() {
     let (_, full) = measure_at(&P, 3, false).unwrap();
     let (_, one) = measure_at(&P, 1, false).unwrap();
-    for s in [Scenario::PcsUpdate, Scenario::AddDevice, Scenario::RemoveDevice] {
+    for s in [
+        Scenario::PcsUpdate,
+        Scenario::AddDevice,
+        Scenario::RemoveDevice,
+    ] {
         let (f, o) = (cost(&full, s), cost(&one, s).scale(3));
         assert_eq!(f.actor, o.actor, "{s:?}");
         assert_eq!(f.sibling, o.sibling, "{s:?}");
@@ -164,7 +183,11 @@ fn virtual_client_extrapolation_matches_the_full_run() {
     let (_, full) = measure_at(&P, 3, true).unwrap();
     let (_, one) = measure_at(&P, 1, true).unwrap();
     let (_, two) = measure_at(&P, 2, true).unwrap();
-    for s in [Scenario::PcsUpdate, Scenario::AddDevice, Scenario::RemoveDevice] {
+    for s in [
+        Scenario::PcsUpdate,
+        Scenario::AddDevice,
+        Scenario::RemoveDevice,
+    ] {
         let x = Cost::extrapolate(&cost(&one, s), &cost(&two, s), 1, 3, announcements);
         let f = cost(&full, s);
         assert_eq!(f.actor, x.actor, "{s:?}");
@@ -188,7 +211,11 @@ fn bad_parameters_are_refused_with_a_reason() {
         Params { users: 1, ..P },
         Params { devices: 1, ..P },
         Params { groups: 0, ..P },
-        Params { users: 300, devices: 4, ..P },
+        Params {
+            users: 300,
+            devices: 4,
+            ..P
+        },
     ] {
         assert!(matches!(
             vmls_cost::run(p),

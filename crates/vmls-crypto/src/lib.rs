@@ -21,12 +21,12 @@ mod error;
 mod hash;
 mod hpke;
 mod kdf;
+#[cfg(feature = "op-count")]
+pub mod op_count;
 mod prng;
 mod secret;
 mod sign;
 mod suite;
-#[cfg(feature = "op-count")]
-pub mod op_count;
 
 pub use error::Error;
 pub use hash::{HashValue, Hasher, hash, make_key_package_ref, make_proposal_ref, ref_hash};

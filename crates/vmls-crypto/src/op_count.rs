@@ -73,7 +73,12 @@ impl OpCounts {
     /// HPKE seals and opens, and key generations (`x25519` is their low-level detail and is
     /// not added again).
     pub fn public_key_ops(&self) -> u64 {
-        self.sign + self.verify + self.hpke_seal + self.hpke_open + self.hpke_keygen + self.sig_keygen
+        self.sign
+            + self.verify
+            + self.hpke_seal
+            + self.hpke_open
+            + self.hpke_keygen
+            + self.sig_keygen
     }
 
     /// `self - earlier`, counter by counter (saturating).

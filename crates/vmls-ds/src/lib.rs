@@ -63,7 +63,9 @@ impl Traffic {
             fanned_out_messages: self
                 .fanned_out_messages
                 .saturating_sub(earlier.fanned_out_messages),
-            fanned_out_bytes: self.fanned_out_bytes.saturating_sub(earlier.fanned_out_bytes),
+            fanned_out_bytes: self
+                .fanned_out_bytes
+                .saturating_sub(earlier.fanned_out_bytes),
             received_messages: self
                 .received_messages
                 .saturating_sub(earlier.received_messages),

@@ -267,7 +267,10 @@ pub fn run_suite(
             if progress && last.elapsed().as_secs_f64() >= 1.0 {
                 last = std::time::Instant::now();
                 shown = true;
-                eprint!("\r  {name}: {done}/{total} cases ({:.0} s)   ", start.elapsed().as_secs_f64());
+                eprint!(
+                    "\r  {name}: {done}/{total} cases ({:.0} s)   ",
+                    start.elapsed().as_secs_f64()
+                );
             }
         };
         let r = run_file_with_progress(path, &mut show);
