@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 /// vmls: MLS (RFC 9420, cipher suite 0x0003) with virtual clients, on the in-memory
 /// Delivery Service. No files or network needed (except the vector files for `vectors`).
 #[derive(Parser, Debug)]
-#[command(name = "vmls", version, about, long_about = None, arg_required_else_help = true)]
+#[command(name = "vmls", version, arg_required_else_help = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,8 +29,8 @@ enum Command {
         /// The published vectors' directory [default: $VMLS_TEST_VECTORS, else
         /// test-vectors/mlswg, else ../shared/test-vectors/mlswg].
         dir: Option<PathBuf>,
-        /// Run only these files (e.g. treekem.json cbam.json).
-        #[arg(long = "only", value_name = "FILE")]
+        /// Run only these files (e.g. --only treekem.json cbam.json).
+        #[arg(long = "only", value_name = "FILE", num_args = 1..)]
         only: Vec<String>,
         /// No progress lines on stderr.
         #[arg(long, short)]
