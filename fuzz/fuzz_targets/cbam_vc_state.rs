@@ -1,7 +1,8 @@
 //! Decoders added with CBST/CBAM and virtual clients (issue 16/17): the CBAM message view, the
 //! CBST state, the virtual-client announcement (`VirtualClientActions` in SafeAAD and each
-//! action's detail) and the Group state blob. Each must reject garbage with an error, never
-//! panic, and what it accepts must encode back to something it decodes to the same bytes.
+//! action's detail), the Group state blob and the nesting stack's blob. Each must reject
+//! garbage with an error, never panic, and what it accepts must encode back to something it
+//! decodes to the same bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,9 +10,10 @@ use vmls_cbst::ChallengeSecretTree;
 use vmls_codec::{Decode, Encode};
 use vmls_crypto::Mls128ChaCha;
 use vmls_emulation::announce::{
-    CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail, ProposeDetail,
-    VirtualClientActions,
+    AnnounceDetail, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail,
+    ProposeDetail, VirtualClientActions,
 };
+use vmls_emulation::{EmulationStack, EmulatorConfig};
 use vmls_group::framing::cbam::CbamMessageView;
 use vmls_group::group::Group;
 
@@ -47,6 +49,15 @@ fuzz_target!(|data: &[u8]| {
     round_trip!(CommitDetail, data);
     round_trip!(LeaveDetail, data);
     round_trip!(ProposeDetail, data);
+    round_trip!(AnnounceDetail, data);
+
+    // A nesting stack's blob (vmls_emulation::nest).
+    if let Ok(s) = EmulationStack::from_bytes(data, EmulatorConfig::default()) {
+        let bytes = s.to_bytes().expect("encodes");
+        let again =
+            EmulationStack::from_bytes(&bytes, EmulatorConfig::default()).expect("re-decodes");
+        assert_eq!(again.to_bytes().expect("encodes"), bytes);
+    }
 
     if let Ok(g) = Group::<Mls128ChaCha>::from_bytes(data) {
         let bytes = g.to_bytes().expect("encodes");

@@ -214,6 +214,18 @@ def main() -> None:
         ]),
         announcement_case("empty action list", []),
     ]
+    # announce (9), nesting: V commits in an emulation group one level up where V is itself
+    # an emulator, carrying that level's announcement as the commit's authenticated_data:
+    # struct { uint64 epoch; Proposal proposals<V>; opaque authenticated_data<V>; }.
+    inner = announcement_case("inner", [
+        (7, 1, b"", basic_credential(b"team T")),
+        (7, 2, b"", m.u16(1) + m.u64(0) + m.u64(2**64 - 1)),
+    ])
+    inner_aad = bytes.fromhex(inner["authenticated_data"])
+    cases.append(announcement_case("announce: V's commits carrying T's announcement (nesting)", [
+        (1, 9, b"team T emulation group", m.u64(3) + m.opaque(b"") + m.opaque(inner_aad)),
+        (1, 9, b"g", m.u64(0) + m.opaque(remove3) + m.opaque(inner_aad)),
+    ]))
     # provision (6): vc_id 0, empty target, ProvisionDetail { uint32 new_emulator_leaf;
     # opaque snapshot_digest[32]; uint32 snapshot_len; uint64 snapshot_epoch; }, and one
     # ProvisioningChunk { opaque snapshot_digest[32]; uint32 offset; opaque data<V>; } of it.

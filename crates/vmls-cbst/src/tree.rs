@@ -167,7 +167,7 @@ fn bit(c: &[u8; CHALLENGE_LEN], i: usize) -> bool {
 }
 
 /// The challenge-based secret tree of one epoch for cipher suite `S`. See the
-/// [module documentation](self).
+/// format and pruning rules at the top of `crates/vmls-cbst/src/tree.rs`.
 #[derive(Clone)]
 pub struct ChallengeSecretTree<S: CipherSuite> {
     config: CbstConfig,

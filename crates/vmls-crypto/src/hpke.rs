@@ -40,6 +40,8 @@ impl HpkePrivateKey {
     }
     /// The matching public key.
     pub fn public_key(&self) -> HpkePublicKey {
+        #[cfg(feature = "op-count")]
+        crate::op_count::count(crate::op_count::Op::X25519);
         MontgomeryPoint::mul_base_clamped(*self.0.as_bytes()).to_bytes()
     }
 }
@@ -152,6 +154,8 @@ impl HpkeCrypto for VmlsHpkeProvider {
     }
 
     fn dh(alg: KemAlgorithm, pk: &[u8], sk: &[u8]) -> Result<Vec<u8>, HErr> {
+        #[cfg(feature = "op-count")]
+        crate::op_count::count(crate::op_count::Op::X25519);
         Self::supports_kem(alg)?;
         let pk = x25519_key(pk, HErr::KemInvalidPublicKey)?;
         let sk = Zeroizing::new(x25519_key(sk, HErr::KemInvalidSecretKey)?);
@@ -164,12 +168,16 @@ impl HpkeCrypto for VmlsHpkeProvider {
     }
 
     fn secret_to_public(alg: KemAlgorithm, sk: &[u8]) -> Result<Vec<u8>, HErr> {
+        #[cfg(feature = "op-count")]
+        crate::op_count::count(crate::op_count::Op::X25519);
         Self::supports_kem(alg)?;
         let sk = Zeroizing::new(x25519_key(sk, HErr::KemInvalidSecretKey)?);
         Ok(MontgomeryPoint::mul_base_clamped(*sk).to_bytes().to_vec())
     }
 
     fn kem_key_gen(alg: KemAlgorithm, prng: &mut SeededPrng) -> Result<(Vec<u8>, Vec<u8>), HErr> {
+        #[cfg(feature = "op-count")]
+        crate::op_count::count(crate::op_count::Op::X25519);
         Self::supports_kem(alg)?;
         let mut sk = Zeroizing::new([0u8; 32]);
         rand_core::Rng::fill_bytes(prng, sk.as_mut());
@@ -266,6 +274,8 @@ pub fn encrypt_with_label<S: CipherSuite, R: CryptoRng + ?Sized>(
     plaintext: &[u8],
     rng: &mut R,
 ) -> Result<HpkeCiphertext, Error> {
+    #[cfg(feature = "op-count")]
+    crate::op_count::count(crate::op_count::Op::HpkeSeal);
     if public_key.len() != KEM_KEY_LEN {
         return Err(Error::InvalidPublicKey);
     }
@@ -289,6 +299,8 @@ pub fn decrypt_with_label<S: CipherSuite>(
     kem_output: &[u8],
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
+    #[cfg(feature = "op-count")]
+    crate::op_count::count(crate::op_count::Op::HpkeOpen);
     let info = encrypt_context(label, context)?;
     let h = hpke::<S>(SeededPrng::from_seed([0; 32]));
     let sk = hpke_rs::HpkePrivateKey::new(private_key.as_bytes().to_vec());
@@ -308,6 +320,8 @@ pub fn export_sender<S: CipherSuite, R: CryptoRng + ?Sized>(
     exporter_context: &[u8],
     rng: &mut R,
 ) -> Result<(Vec<u8>, Secret), Error> {
+    #[cfg(feature = "op-count")]
+    crate::op_count::count(crate::op_count::Op::HpkeSeal);
     if public_key.len() != KEM_KEY_LEN {
         return Err(Error::InvalidPublicKey);
     }
@@ -329,6 +343,8 @@ pub fn export_receiver<S: CipherSuite>(
     info: &[u8],
     exporter_context: &[u8],
 ) -> Result<Secret, Error> {
+    #[cfg(feature = "op-count")]
+    crate::op_count::count(crate::op_count::Op::HpkeOpen);
     let h = hpke::<S>(SeededPrng::from_seed([0; 32]));
     let sk = hpke_rs::HpkePrivateKey::new(private_key.as_bytes().to_vec());
     let secret = h
@@ -352,6 +368,8 @@ pub fn export_receiver<S: CipherSuite>(
 /// hpke-rs hides private key bytes unless its `hazmat` feature is on, and MLS needs them (they are
 /// stored in the group state), so the two-line X25519 derivation is done here directly.
 pub fn derive_key_pair(ikm: &[u8]) -> Result<HpkeKeyPair, Error> {
+    #[cfg(feature = "op-count")]
+    crate::op_count::count(crate::op_count::Op::HpkeKeygen);
     let private = derive_x25519_sk(ikm)?;
     let public = private.public_key();
     Ok(HpkeKeyPair { private, public })

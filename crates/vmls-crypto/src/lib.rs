@@ -21,6 +21,8 @@ mod error;
 mod hash;
 mod hpke;
 mod kdf;
+#[cfg(feature = "op-count")]
+pub mod op_count;
 mod prng;
 mod secret;
 mod sign;

@@ -25,6 +25,8 @@ impl core::fmt::Debug for SignaturePrivateKey {
 impl SignaturePrivateKey {
     /// From the 32-byte RFC 8032 private key (the seed).
     pub fn from_bytes(seed: &[u8; 32]) -> Self {
+        #[cfg(feature = "op-count")]
+        crate::op_count::count(crate::op_count::Op::SigKeygen);
         Self(SigningKey::from_bytes(seed))
     }
     /// From a slice that must be 32 bytes.
@@ -107,6 +109,8 @@ pub fn sign_with_label_parts(
     label: &[u8],
     parts: &[&[u8]],
 ) -> Result<[u8; SIGNATURE_LEN], Error> {
+    #[cfg(feature = "op-count")]
+    crate::op_count::count(crate::op_count::Op::Sign);
     with_sign_content(label, parts, |all| {
         let sig: Signature = key
             .0
@@ -118,7 +122,7 @@ pub fn sign_with_label_parts(
 
 /// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 section
 /// 5.1.2), accepting exactly what ed25519-dalek's `VerifyingKey::verify_strict` accepts (see
-/// [`crate::ed25519`] and docs/spec-decisions.md): every member of a group, whatever its
+/// the crate's `ed25519` module and docs/spec-decisions.md): every member of a group, whatever its
 /// implementation, must reach the same verdict on the same signature.
 pub fn verify_with_label(
     public: &[u8],
@@ -138,6 +142,8 @@ pub fn verify_with_label_parts(
     signature: &[u8],
 ) -> Result<(), Error> {
     with_sign_content(label, parts, |all| {
+        #[cfg(feature = "op-count")]
+        crate::op_count::count(crate::op_count::Op::Verify);
         ed25519::verify_strict(public, all, signature)
     })
 }

@@ -34,11 +34,52 @@ struct GroupEntry {
     members: Vec<String>,
 }
 
+/// Traffic counters (for cost reports): what senders uploaded and what readers downloaded.
+/// A message uploaded once and fanned out to n queues counts once in `sent_*` and once per
+/// queue it was appended to in `fanned_out_*`; a queue read by several readers (a virtual
+/// client's emulators) counts once per reader in `received_*`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Traffic {
+    /// Messages uploaded ([`DeliveryService::send`] and [`DeliveryService::send_to`]).
+    pub sent_messages: u64,
+    /// Bytes uploaded.
+    pub sent_bytes: u64,
+    /// Queue entries created by fan-out (one per member queue, the sender's included).
+    pub fanned_out_messages: u64,
+    /// Bytes of those entries.
+    pub fanned_out_bytes: u64,
+    /// Messages handed to readers by [`DeliveryService::read`].
+    pub received_messages: u64,
+    /// Bytes handed to readers.
+    pub received_bytes: u64,
+}
+
+impl Traffic {
+    /// `self - earlier`, field by field.
+    pub fn since(&self, earlier: &Traffic) -> Traffic {
+        Traffic {
+            sent_messages: self.sent_messages.saturating_sub(earlier.sent_messages),
+            sent_bytes: self.sent_bytes.saturating_sub(earlier.sent_bytes),
+            fanned_out_messages: self
+                .fanned_out_messages
+                .saturating_sub(earlier.fanned_out_messages),
+            fanned_out_bytes: self
+                .fanned_out_bytes
+                .saturating_sub(earlier.fanned_out_bytes),
+            received_messages: self
+                .received_messages
+                .saturating_sub(earlier.received_messages),
+            received_bytes: self.received_bytes.saturating_sub(earlier.received_bytes),
+        }
+    }
+}
+
 /// The Delivery Service.
 #[derive(Debug, Default, Clone)]
 pub struct DeliveryService {
     groups: BTreeMap<Vec<u8>, GroupEntry>,
     queues: BTreeMap<String, Queue>,
+    traffic: Traffic,
 }
 
 /// Header fields of a PublicMessage / PrivateMessage / CBAM: (group_id, epoch, is_commit).
@@ -108,6 +149,24 @@ impl DeliveryService {
         }
     }
 
+    /// The traffic counted since the DS was made (or [`DeliveryService::reset_traffic`]).
+    pub fn traffic(&self) -> Traffic {
+        self.traffic
+    }
+
+    /// Sets the traffic counters to zero.
+    pub fn reset_traffic(&mut self) {
+        self.traffic = Traffic::default();
+    }
+
+    /// The members (queue names) of a group at the DS.
+    pub fn members(&self, group_id: &[u8]) -> Vec<String> {
+        self.groups
+            .get(group_id)
+            .map(|g| g.members.clone())
+            .unwrap_or_default()
+    }
+
     /// The group's current epoch at the DS.
     pub fn epoch(&self, group_id: &[u8]) -> Option<u64> {
         self.groups.get(group_id).map(|g| g.epoch)
@@ -128,7 +187,12 @@ impl DeliveryService {
             g.epoch += 1;
         }
         let members = g.members.clone();
+        let len = message.len() as u64;
+        self.traffic.sent_messages += 1;
+        self.traffic.sent_bytes += len;
         for m in members {
+            self.traffic.fanned_out_messages += 1;
+            self.traffic.fanned_out_bytes += len;
             self.queues
                 .entry(m)
                 .or_default()
@@ -140,6 +204,11 @@ impl DeliveryService {
 
     /// Delivers a Welcome (or any message) to one queue.
     pub fn send_to(&mut self, queue: &str, message: &[u8]) {
+        let len = message.len() as u64;
+        self.traffic.sent_messages += 1;
+        self.traffic.sent_bytes += len;
+        self.traffic.fanned_out_messages += 1;
+        self.traffic.fanned_out_bytes += len;
         self.queues
             .entry(queue.to_string())
             .or_default()
@@ -165,6 +234,8 @@ impl DeliveryService {
             .map(<[_]>::to_vec)
             .unwrap_or_default();
         *cursor = q.messages.len();
+        self.traffic.received_messages += out.len() as u64;
+        self.traffic.received_bytes += out.iter().map(|m| m.len() as u64).sum::<u64>();
         out
     }
 }

@@ -6,14 +6,14 @@
 //! struct { ComponentID component_id; opaque aad_item_data<V>; } SafeAADItem;   // uint16 ComponentID
 //! struct { SafeAADItem aad_items<V>; } SafeAAD;          // items sorted by component_id, unique
 //! enum { create_vc(1), key_packages(2), join_group(3), commit(4), leave_group(5),
-//!        provision(6), propose(7), create_group(8), (255) } VcActionType;
+//!        provision(6), propose(7), create_group(8), announce(9), (255) } VcActionType;
 //! struct { uint32 vc_id; VcActionType action; opaque target_group_id<V>; opaque detail<V>; }
 //!     VirtualClientAction;
 //! struct { VirtualClientAction actions<V>; } VirtualClientActions;
 //! ```
 //! The `detail` of each action is one of the structs of this module ([`CreateVcDetail`],
 //! [`KeyPackagesDetail`], [`JoinDetail`], [`CommitDetail`], [`LeaveDetail`],
-//! [`ProposeDetail`]), encoded exactly (no trailing bytes).
+//! [`ProposeDetail`], [`AnnounceDetail`]), encoded exactly (no trailing bytes).
 //!
 //! Every decoder is bounded by its input and by the `MAX_*` constants here.
 use alloc::vec::Vec;
@@ -49,6 +49,8 @@ pub enum AnnouncementError {
     TooLarge,
     /// An action type this build does not know or does not execute (e.g. `provision`).
     UnsupportedAction(u8),
+    /// An `announce` action's `authenticated_data` carries no `VirtualClientActions` item.
+    NotAnAnnouncement,
 }
 
 impl From<CodecError> for AnnouncementError {
@@ -77,6 +79,10 @@ pub enum VcActionType {
     Propose = 7,
     /// V creates the one-member group `target_group_id` (requiring CBAM); empty detail.
     CreateGroup = 8,
+    /// V commits in `target_group_id`, an emulation group in which V is itself an emulator
+    /// (nesting, `crate::nest`), with the next level's announcement as the commit's
+    /// `authenticated_data` ([`AnnounceDetail`]).
+    Announce = 9,
 }
 
 impl VcActionType {
@@ -90,6 +96,7 @@ impl VcActionType {
             6 => Self::Provision,
             7 => Self::Propose,
             8 => Self::CreateGroup,
+            9 => Self::Announce,
             other => return Err(CodecError::InvalidEnum(u64::from(other)).into()),
         })
     }
@@ -468,5 +475,69 @@ impl ProposeDetail {
         };
         r.finish()?;
         Ok(Self { epoch, request })
+    }
+}
+
+/// `struct { uint64 epoch; Proposal proposals<V>; opaque authenticated_data<V>; } AnnounceDetail;`
+/// (nesting, `crate::nest`): V commits in the target group, an emulation group one level up in
+/// which V is an emulator, at `epoch`, with an UpdatePath, the given proposals by value and the
+/// cached ones by reference (as [`crate::Emulator::announce`] commits in G), and
+/// `authenticated_data` as the commit's `authenticated_data`. `authenticated_data` must be a
+/// `SafeAAD` that carries a `VirtualClientActions` item (checked on decoding): the
+/// announcement of the level above, which that level's emulators execute when the commit
+/// comes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnounceDetail {
+    /// The target group's epoch the commit is made in.
+    pub epoch: u64,
+    /// Proposals by value, at most [`MAX_COMMIT_PROPOSALS`].
+    pub proposals: Vec<Proposal>,
+    /// The commit's `authenticated_data`: a SafeAAD with a `VirtualClientActions` item.
+    pub authenticated_data: Vec<u8>,
+}
+
+impl AnnounceDetail {
+    /// Encodes the detail.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, AnnouncementError> {
+        if self.proposals.len() > MAX_COMMIT_PROPOSALS {
+            return Err(AnnouncementError::TooLarge);
+        }
+        Self::check_announcement(&self.authenticated_data)?;
+        let mut out = Vec::new();
+        self.epoch.encode(&mut out)?;
+        self.proposals.encode(&mut out)?;
+        encode_opaque(&mut out, &self.authenticated_data)?;
+        Ok(out)
+    }
+
+    /// Decodes exactly `bytes`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, AnnouncementError> {
+        let mut r = Reader::new(bytes);
+        let epoch = u64::decode(&mut r)?;
+        let list = r.read_opaque()?;
+        let authenticated_data = r.read_opaque()?;
+        r.finish()?;
+        let mut lr = Reader::new(list);
+        let mut proposals = Vec::new();
+        while !lr.is_empty() {
+            if proposals.len() >= MAX_COMMIT_PROPOSALS {
+                return Err(AnnouncementError::TooLarge);
+            }
+            proposals.push(Proposal::decode(&mut lr)?);
+        }
+        Self::check_announcement(authenticated_data)?;
+        Ok(Self {
+            epoch,
+            proposals,
+            authenticated_data: authenticated_data.into(),
+        })
+    }
+
+    /// The nested `authenticated_data` must decode as an announcement (bounded as one).
+    fn check_announcement(aad: &[u8]) -> Result<(), AnnouncementError> {
+        match VirtualClientActions::from_authenticated_data(aad)? {
+            Some(_) => Ok(()),
+            None => Err(AnnouncementError::NotAnAnnouncement),
+        }
     }
 }

@@ -92,7 +92,7 @@ pub mod label {
     pub const INIT_KEY: &[u8] = b"Init Key";
     /// HPKE leaf encryption key pair IKM.
     pub const ENCRYPTION_KEY: &[u8] = b"Encryption Key";
-    /// The commit's leaf secret (path_secret[0] = DeriveSecret(it, "path")).
+    /// The commit's leaf secret (`path_secret[0] = DeriveSecret(it, "path")`).
     pub const PATH_GENERATION: &[u8] = b"Path Generation";
     /// Ed25519 seed.
     pub const SIGNATURE_KEY: &[u8] = b"Signature Key";

@@ -18,8 +18,8 @@ use vmls_group::{
 use vmls_tree::{Credential, Lifetime};
 
 use crate::announce::{
-    CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail, ProposalRequest,
-    ProposeDetail, VcActionType, VirtualClientAction, VirtualClientActions,
+    AnnounceDetail, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail,
+    ProposalRequest, ProposeDetail, VcActionType, VirtualClientAction, VirtualClientActions,
 };
 use crate::derive::{
     Operation, OperationContext, OperationRng, label, operation_derive, operation_secret,
@@ -137,6 +137,18 @@ pub enum Request {
         vc_id: u32,
         /// The group.
         group_id: Vec<u8>,
+    },
+    /// V commits in `group_id`, an emulation group one level up where V is itself an emulator,
+    /// carrying that level's announcement (nesting: built by [`crate::nest::EmulationStack`]).
+    Announce {
+        /// The virtual client.
+        vc_id: u32,
+        /// The emulation group one level up.
+        group_id: Vec<u8>,
+        /// Proposals by value in that commit.
+        proposals: Vec<Proposal>,
+        /// The commit's `authenticated_data` (a SafeAAD with a `VirtualClientActions` item).
+        authenticated_data: Vec<u8>,
     },
 }
 
@@ -403,7 +415,7 @@ pub fn message_group_id(message: &[u8]) -> Result<&[u8], EmulatorError> {
 
 /// The `authenticated_data` of an encoded Commit (PublicMessage or PrivateMessage), `None`
 /// for other content. Only trusted after the group verified the message.
-fn commit_authenticated_data(message: &[u8]) -> Result<Option<Vec<u8>>, EmulatorError> {
+pub(crate) fn commit_authenticated_data(message: &[u8]) -> Result<Option<Vec<u8>>, EmulatorError> {
     let msg = MLSMessage::decode_exact(message)?;
     Ok(match msg.body {
         MLSMessageBody::PublicMessage(pm) => match pm.content.content.content_type() {
@@ -417,7 +429,7 @@ fn commit_authenticated_data(message: &[u8]) -> Result<Option<Vec<u8>>, Emulator
     })
 }
 
-fn digest(bytes: &[u8]) -> [u8; 32] {
+pub(crate) fn digest(bytes: &[u8]) -> [u8; 32] {
     let h = hash(bytes);
     let mut out = [0u8; 32];
     out.copy_from_slice(h.as_ref());
@@ -537,7 +549,10 @@ impl Emulator {
 
     // ------------------------------------------------------------------ announcing
 
-    fn request_to_action(&mut self, req: &Request) -> Result<VirtualClientAction, EmulatorError> {
+    pub(crate) fn request_to_action(
+        &mut self,
+        req: &Request,
+    ) -> Result<VirtualClientAction, EmulatorError> {
         Ok(match req {
             Request::CreateVirtualClient { vc_id, credential } => VirtualClientAction {
                 vc_id: *vc_id,
@@ -620,6 +635,22 @@ impl Emulator {
                 target_group_id: group_id.clone(),
                 detail: LeaveDetail {
                     epoch: self.vc_group(*vc_id, group_id)?.epoch(),
+                }
+                .to_bytes()?,
+            },
+            Request::Announce {
+                vc_id,
+                group_id,
+                proposals,
+                authenticated_data,
+            } => VirtualClientAction {
+                vc_id: *vc_id,
+                action: VcActionType::Announce,
+                target_group_id: group_id.clone(),
+                detail: AnnounceDetail {
+                    epoch: self.vc_group(*vc_id, group_id)?.epoch(),
+                    proposals: proposals.clone(),
+                    authenticated_data: authenticated_data.clone(),
                 }
                 .to_bytes()?,
             },
@@ -784,7 +815,7 @@ impl Emulator {
     /// ([`rotated_signature_seed`]) and V's unused KeyPackages are revoked first (the removed
     /// devices hold their private keys). Then the new epoch's seed is kept and the
     /// announcement executed.
-    fn after_g_commit(
+    pub(crate) fn after_g_commit(
         &mut self,
         summary: &vmls_group::group::CommitSummary,
         aad: Option<&[u8]>,
@@ -1086,7 +1117,10 @@ impl Emulator {
                 events.extend(self.drain_buffered(vc_id, &action.target_group_id)?);
                 Ok(events)
             }
-            VcActionType::Commit | VcActionType::Propose | VcActionType::LeaveGroup => {
+            VcActionType::Commit
+            | VcActionType::Announce
+            | VcActionType::Propose
+            | VcActionType::LeaveGroup => {
                 let epoch = action_epoch(&action)?;
                 let gid = action.target_group_id.clone();
                 let vc = self.vc(vc_id)?;
@@ -1126,8 +1160,9 @@ impl Emulator {
                     });
                 }
                 let (message, welcome) = match action.action {
-                    VcActionType::Commit => {
-                        let d = CommitDetail::from_bytes(&action.detail)?;
+                    VcActionType::Commit | VcActionType::Announce => {
+                        let (proposals, include_pending, authenticated_data) =
+                            commit_parts(&action)?;
                         // V's signature key was rotated (a device was removed) and its leaf
                         // here still has the old one: this commit installs the new key
                         // (docs/spec-decisions.md, "Signature-key rotation on device removal").
@@ -1141,12 +1176,12 @@ impl Emulator {
                         let mut rng = OperationRng::new(&op, Operation::CommitPath)?;
                         let out = group.commit(
                             &CommitOptions {
-                                proposals: d.proposals,
-                                include_pending: d.include_pending,
+                                proposals,
+                                include_pending,
                                 force_path: true,
                                 ratchet_tree_in_welcome: true,
                                 group_info: false,
-                                authenticated_data: Vec::new(),
+                                authenticated_data,
                                 new_signature_key,
                             },
                             &mut rng,
@@ -1183,7 +1218,7 @@ impl Emulator {
                         (m, None)
                     }
                 };
-                if action.action != VcActionType::Commit {
+                if !matches!(action.action, VcActionType::Commit | VcActionType::Announce) {
                     // The echo of V's proposal is recognised by its digest (as own CBAMs are).
                     if self.sent_cbams.len() >= self.config.max_sent_cbams.max(1) {
                         self.sent_cbams.remove(0);
@@ -1623,8 +1658,23 @@ impl Emulator {
         data: &[u8],
         rng: &mut R,
     ) -> Result<Vec<u8>, EmulatorError> {
+        let sub = GroupChallengeContext::real(self.g.challenge_level());
+        self.send_cbam_as(&sub, vc_id, group_id, authenticated_data, data, rng)
+    }
+
+    /// [`Emulator::send_cbam`] with this emulator's own `GroupChallengeContext` given: for an
+    /// emulator that is itself virtual (nesting, `crate::nest`), its context in G down to the
+    /// real device.
+    pub(crate) fn send_cbam_as<R: CryptoRng + ?Sized>(
+        &mut self,
+        sub: &GroupChallengeContext,
+        vc_id: u32,
+        group_id: &[u8],
+        authenticated_data: &[u8],
+        data: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, EmulatorError> {
         let mut next = self.clone();
-        let sub = GroupChallengeContext::real(next.g.challenge_level());
         let max_sent = next.config.max_sent_cbams;
         let mut generation = 0;
         let vc = next
@@ -1648,7 +1698,7 @@ impl Emulator {
         }
         let n = group.encrypt_cbam_with_generation(
             &mut generation,
-            Some(&sub),
+            Some(sub),
             &[],
             authenticated_data,
             data,
@@ -1682,7 +1732,7 @@ fn secrets_of(action: &VirtualClientAction) -> Result<(Operation, u32), Emulator
             u32::from(KeyPackagesDetail::from_bytes(&action.detail)?.count),
         ),
         VcActionType::JoinGroup => (Operation::Proposal, 0),
-        VcActionType::Commit => (Operation::CommitPath, 1),
+        VcActionType::Commit | VcActionType::Announce => (Operation::CommitPath, 1),
         VcActionType::LeaveGroup => (Operation::Proposal, 1),
         VcActionType::Propose => match ProposeDetail::from_bytes(&action.detail)?.request {
             ProposalRequest::Update => (Operation::LeafUpdate, 1),
@@ -1706,8 +1756,23 @@ fn vc_params(credential: &Credential, lifetime: Lifetime) -> KeyPackageParams {
 fn action_epoch(action: &VirtualClientAction) -> Result<u64, EmulatorError> {
     Ok(match action.action {
         VcActionType::Commit => CommitDetail::from_bytes(&action.detail)?.epoch,
+        VcActionType::Announce => AnnounceDetail::from_bytes(&action.detail)?.epoch,
         VcActionType::Propose => ProposeDetail::from_bytes(&action.detail)?.epoch,
         VcActionType::LeaveGroup => LeaveDetail::from_bytes(&action.detail)?.epoch,
         _ => 0,
+    })
+}
+
+/// The proposals, `include_pending` and `authenticated_data` of a `commit` or `announce`
+/// action (an `announce` includes the cached proposals, as [`Emulator::announce`] does in G).
+fn commit_parts(
+    action: &VirtualClientAction,
+) -> Result<(Vec<Proposal>, bool, Vec<u8>), EmulatorError> {
+    Ok(if action.action == VcActionType::Announce {
+        let d = AnnounceDetail::from_bytes(&action.detail)?;
+        (d.proposals, true, d.authenticated_data)
+    } else {
+        let d = CommitDetail::from_bytes(&action.detail)?;
+        (d.proposals, d.include_pending, Vec::new())
     })
 }

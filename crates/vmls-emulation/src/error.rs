@@ -61,6 +61,9 @@ pub enum EmulatorError {
     NotProvisioned,
     /// Provisioning: a chunk or snapshot that does not match the announced digest or length.
     ProvisioningMismatch,
+    /// Nesting (`crate::nest`): no emulation level with this index, or no room for another
+    /// (at most [`crate::nest::MAX_LEVELS`]), or the group is already a level of the stack.
+    NoSuchLevel(usize),
     /// An invariant of the emulator broke (a bug, never input).
     Internal,
 }

@@ -5,12 +5,16 @@
 //! One mechanism: **deterministic replay**. An emulator announces an action with a commit in G
 //! whose `authenticated_data` carries the `VirtualClientActions` SafeAAD item ([`announce`]).
 //! Every emulator (the announcer included) processes that commit, derives the action's secrets
-//! from the epoch it created ([`derive`]: `vc_epoch_secret` → `operation_secret` → the pinned
+//! from the epoch it created ([`derive`](mod@derive): `vc_epoch_secret` → `operation_secret` → the pinned
 //! key seeds and a seeded RNG) and runs the ordinary `vmls-group` operation on its copy of V's
 //! state, reaching byte-identical results. V's commit in a higher-level group is then, for
 //! every emulator, its own pending commit: merged when that group's Delivery Service hands it
 //! back, dropped when another commit won. Application data from V goes out as CBAM, sent by
 //! any emulator without coordination. The core (`vmls-group`) knows nothing of this.
+//!
+//! Nesting ([`nest`]): a virtual client can itself be an emulator in another emulation group
+//! (devices → person → team → project group); [`EmulationStack`] runs the same emulator code
+//! at every level and routes messages between them.
 //!
 //! ```
 //! use vmls_crypto::{SeededPrng, SignatureKeyPair};
@@ -55,14 +59,16 @@ pub mod announce;
 pub mod derive;
 mod emulator;
 mod error;
+pub mod nest;
 pub mod provision;
 mod state;
 
 pub use announce::{
-    AnnouncementError, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail,
-    ProposalRequest, ProposeDetail, VC_COMPONENT_ID, VcActionType, VirtualClientAction,
-    VirtualClientActions,
+    AnnounceDetail, AnnouncementError, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail,
+    LeaveDetail, ProposalRequest, ProposeDetail, VC_COMPONENT_ID, VcActionType,
+    VirtualClientAction, VirtualClientActions,
 };
 pub use emulator::{EmulationOutcome, Emulator, EmulatorConfig, Event, Request, message_group_id};
 pub use error::{EmulatorError, Store};
+pub use nest::{EmulationStack, LevelEvents};
 pub use state::EMULATOR_STATE_VERSION;

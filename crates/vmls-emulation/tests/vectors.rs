@@ -18,8 +18,8 @@ use vmls_emulation::derive::{
 };
 use vmls_emulation::provision::{ProvisionDetail, encode_chunk};
 use vmls_emulation::{
-    CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail, ProposeDetail,
-    VcActionType, VirtualClientActions,
+    AnnounceDetail, CommitDetail, CreateVcDetail, JoinDetail, KeyPackagesDetail, LeaveDetail,
+    ProposeDetail, VcActionType, VirtualClientActions,
 };
 use vmls_keyschedule::EpochSecrets;
 
@@ -154,6 +154,7 @@ fn announcements_match_the_independent_generator() {
                 VcActionType::LeaveGroup => LeaveDetail::from_bytes(&a.detail).unwrap().to_bytes(),
                 VcActionType::Propose => ProposeDetail::from_bytes(&a.detail).unwrap().to_bytes(),
                 VcActionType::CreateGroup => Ok(a.detail.clone()),
+                VcActionType::Announce => AnnounceDetail::from_bytes(&a.detail).unwrap().to_bytes(),
                 VcActionType::Provision => {
                     let d = ProvisionDetail::from_bytes(&a.detail).unwrap();
                     // The snapshot's digest and length, and one chunk of it.

@@ -111,6 +111,14 @@ impl fmt::Display for FileReport {
 
 /// Runs every case of one file.
 pub fn run_file(path: &Path) -> Result<FileReport, String> {
+    run_file_with_progress(path, &mut |_, _| {})
+}
+
+/// [`run_file`], calling `progress(done, total)` after each case.
+pub fn run_file_with_progress(
+    path: &Path,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<FileReport, String> {
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -128,7 +136,9 @@ pub fn run_file(path: &Path) -> Result<FileReport, String> {
         ..FileReport::default()
     };
     let run = handler(&file);
+    let total = cases.len();
     for (i, case) in cases.iter().enumerate() {
+        progress(i, total);
         let outcome = match run {
             Some(run) => run_guarded(run, case),
             None => Outcome::Skip("no handler for this file yet".into()),
@@ -145,6 +155,7 @@ pub fn run_file(path: &Path) -> Result<FileReport, String> {
             }
         }
     }
+    progress(total, total);
     Ok(report)
 }
 
@@ -174,4 +185,130 @@ pub const OWN_VECTOR_FILES: &[&str] = &["cbst.json", "cbam.json", "emulation.jso
 /// The directory of vmls's own vectors.
 pub fn own_vector_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors/vmls")
+}
+
+/// The vector directory when none is given: `$VMLS_TEST_VECTORS`, else `test-vectors/mlswg`,
+/// else `../shared/test-vectors/mlswg` (the CI layout), relative to the working directory.
+pub fn default_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("VMLS_TEST_VECTORS") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("test-vectors/mlswg");
+    if local.is_dir() {
+        return local;
+    }
+    let shared = PathBuf::from("../shared/test-vectors/mlswg");
+    if shared.is_dir() {
+        return shared;
+    }
+    local
+}
+
+/// Totals of a whole run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases (or files) that failed.
+    pub failed: usize,
+    /// Cases skipped.
+    pub skipped: usize,
+}
+
+/// Why a whole run could not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuiteError {
+    /// The directory cannot be read.
+    Unreadable(String),
+    /// It holds no `*.json` file.
+    Empty(PathBuf),
+}
+
+impl fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unreadable(e) => write!(
+                f,
+                "cannot read the vector directory: {e}\n(run test-vectors/fetch.sh, or pass the \
+                 directory, e.g. ../shared/test-vectors/mlswg)"
+            ),
+            Self::Empty(d) => write!(f, "no *.json files in {}", d.display()),
+        }
+    }
+}
+
+impl std::error::Error for SuiteError {}
+
+/// The conformance run: every published file of `dir` (or only those named in `only`), then
+/// vmls's own vectors. Per-file results go to `out`; with `progress`, files with many cases
+/// show their progress on stderr.
+pub fn run_suite(
+    dir: &Path,
+    only: &[String],
+    progress: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Totals, SuiteError> {
+    let files = vector_files(dir).map_err(SuiteError::Unreadable)?;
+    if files.is_empty() {
+        return Err(SuiteError::Empty(dir.to_path_buf()));
+    }
+    let _ = writeln!(out, "vector directory: {}", dir.display());
+    let mut t = Totals::default();
+    let one = |path: &Path, out: &mut dyn std::io::Write, t: &mut Totals| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let start = std::time::Instant::now();
+        let mut last = start;
+        let mut shown = false;
+        let mut show = |done: usize, total: usize| {
+            // Long files (more than a second so far) show where they are, once a second.
+            if progress && last.elapsed().as_secs_f64() >= 1.0 {
+                last = std::time::Instant::now();
+                shown = true;
+                eprint!(
+                    "\r  {name}: {done}/{total} cases ({:.0} s)   ",
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        };
+        let r = run_file_with_progress(path, &mut show);
+        if shown {
+            eprintln!();
+        }
+        match r {
+            Ok(r) => {
+                let _ = write!(out, "{r}");
+                t.passed += r.passed;
+                t.failed += r.failed;
+                t.skipped += r.skipped;
+            }
+            Err(e) => {
+                let _ = writeln!(out, "{e}");
+                t.failed += 1;
+            }
+        }
+    };
+    for path in files {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !only.is_empty() && !name.as_ref().is_some_and(|n| only.contains(n)) {
+            continue;
+        }
+        one(&path, out, &mut t);
+    }
+    let own = own_vector_dir();
+    let _ = writeln!(out, "vmls's own vectors: {}", own.display());
+    for name in OWN_VECTOR_FILES {
+        if !only.is_empty() && !only.iter().any(|o| o == name) {
+            continue;
+        }
+        one(&own.join(name), out, &mut t);
+    }
+    let _ = writeln!(
+        out,
+        "vectors: {} passed, {} failed, {} skipped",
+        t.passed, t.failed, t.skipped
+    );
+    Ok(t)
 }

@@ -145,8 +145,80 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Example: challenge-based application messages (CBAM)
+//!
+//! A group that lists [`CBAM_EXTENSION_TYPE`] in its `required_capabilities` can carry CBAMs
+//! (draft-kohbrok-mls-virtual-clients-03 section 5.5, wire format 0xF0CB): the key comes from
+//! a random challenge in the epoch's challenge-based secret tree instead of a per-sender
+//! generation, so several devices sharing one leaf can send without coordination. Each challenge
+//! is punctured after use: a replayed CBAM is refused and changes nothing.
+//!
+//! ```
+//! use vmls::{
+//!     Add, CBAM_EXTENSION_TYPE, CommitOptions, Group, GroupConfig, GroupError, KeyPackageParams,
+//!     Lifetime, Mls128ChaCha, Proposal, PskStore, SeededPrng, SignatureKeyPair,
+//!     create_key_package,
+//!     group::{ExtensionBody, RequiredCapabilities},
+//! };
+//!
+//! # fn main() -> Result<(), GroupError> {
+//! let mut rng = SeededPrng::from_seed([3; 32]);
+//! let forever = Lifetime { not_before: 0, not_after: u64::MAX };
+//! // Both members advertise the CBAM capability; the group requires it.
+//! let params = |name: &[u8]| KeyPackageParams {
+//!     extra_extension_types: vec![CBAM_EXTENSION_TYPE],
+//!     ..KeyPackageParams::basic(name, forever)
+//! };
+//! let requires_cbam = RequiredCapabilities {
+//!     extension_types: vec![CBAM_EXTENSION_TYPE],
+//!     proposal_types: vec![],
+//!     credential_types: vec![],
+//! }
+//! .to_extension()?;
+//! let mut alice: Group = Group::create(
+//!     b"cbam demo", &params(b"alice"), &SignatureKeyPair::generate(&mut rng),
+//!     vec![requires_cbam], GroupConfig::default(), &mut rng,
+//! )?;
+//! let bob_key = SignatureKeyPair::generate(&mut rng);
+//! let (bob_kp, bob_private) =
+//!     create_key_package::<Mls128ChaCha, _>(&params(b"bob"), &bob_key, &mut rng)?;
+//! let add = CommitOptions {
+//!     proposals: vec![Proposal::Add(Add { key_package: bob_kp.clone() })],
+//!     ..CommitOptions::default()
+//! };
+//! let out = alice.commit(&add, &mut rng)?;
+//! alice.merge_pending_commit()?;
+//! let welcome = out.welcome.expect("a Welcome for Bob");
+//! let mut bob: Group = Group::join_from_welcome_bytes(
+//!     &welcome, &bob_kp, &bob_private, None, PskStore::new(), GroupConfig::default(),
+//! )?;
+//! assert!(alice.cbam_enabled() && bob.cbam_enabled());
+//!
+//! // Alice sends a CBAM into a caller buffer of the exact length.
+//! let mut wire = vec![0u8; alice.cbam_message_len(0, 5)];
+//! let n = alice.encrypt_cbam(b"", b"hello", &mut rng, &mut wire)?;
+//! // The output buffer holds the whole decrypted content (signature and padding too) while
+//! // it is checked; the message's length is always enough.
+//! let mut plain = vec![0u8; n];
+//! let got = bob.decrypt_cbam(&wire[..n], &mut plain)?;
+//! assert_eq!(&plain[..got.len], b"hello");
+//! assert_eq!(got.sender, alice.own_leaf_index());
+//!
+//! // The same bytes again: the challenge is punctured, Bob's state does not change.
+//! let before = bob.to_bytes()?;
+//! assert!(bob.decrypt_cbam(&wire[..n], &mut plain).is_err());
+//! assert_eq!(bob.to_bytes()?, before);
+//! # Ok(())
+//! # }
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
+
+/// The README's Rust example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 
 pub use vmls_cbst as cbst;
 pub use vmls_codec as codec;

@@ -339,6 +339,10 @@ impl<S: CipherSuite> Group<S> {
     /// allocation; the data is `out[..len]`. Checks in the order `CBST-CBAM.md` gives: sender
     /// data, that `sender_index` is a member, the CBST key of the challenge, the content, the
     /// signature; only then is the challenge punctured. A rejected message changes nothing.
+    /// `out` receives the whole decrypted content (data, signature and padding) before the
+    /// data is moved to its start, so it must be at least as long as the message's ciphertext
+    /// ([`GroupError::BufferTooSmall`] says how long otherwise); the message's length is
+    /// always enough.
     pub fn decrypt_cbam<'m>(
         &mut self,
         message: &'m [u8],

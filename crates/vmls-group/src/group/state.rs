@@ -188,7 +188,7 @@ impl Decode for CommitSummary {
 }
 
 impl<S: CipherSuite> Group<S> {
-    /// The versioned state blob (format in the [module docs](self)): version
+    /// The versioned state blob (format at the top of `crates/vmls-group/src/group/state.rs`): version
     /// [`STATE_VERSION`] first. It contains every secret of the member. See docs/embedding.md
     /// for when to persist it (after taking a send generation, before sending).
     pub fn to_bytes(&self) -> Result<Vec<u8>, GroupError> {
