@@ -76,6 +76,7 @@ extern "C" {
 #define VMLS_ERR_UNSUPPORTED_STATE_VERSION 40  /* a state blob of a version this build cannot read */
 #define VMLS_ERR_PROTOCOL 41                   /* another RFC 9420 rule is violated */
 #define VMLS_ERR_INTERNAL 42                   /* an unexpected cryptographic failure */
+#define VMLS_ERR_LATE_MESSAGE_REFUSED 43       /* a late message from a replaced leaf; nothing changed */
 
 /* Kinds reported by vmls_group_process. */
 #define VMLS_MSG_APPLICATION 1u  /* application data, written to out */

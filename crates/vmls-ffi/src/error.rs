@@ -100,6 +100,10 @@ codes! {
     VMLS_ERR_PROTOCOL = 41;
     /// A cryptographic derivation failed in a way the library does not expect.
     VMLS_ERR_INTERNAL = 42;
+    /// A late message (of a retained past epoch) from a sender whose leaf a later commit
+    /// replaced or removed, refused by the group's late-message policy (docs/spec-decisions.md,
+    /// "Late messages from replaced leaves"); nothing changed.
+    VMLS_ERR_LATE_MESSAGE_REFUSED = 43;
 }
 
 /// Name of an error code, as a static NUL-terminated string (`"VMLS_ERR_UNKNOWN"` for a
@@ -161,6 +165,7 @@ pub fn code_of(e: GroupError) -> c_int {
         GroupError::UnsupportedStateVersion(_) => VMLS_ERR_UNSUPPORTED_STATE_VERSION,
         GroupError::InvalidState => VMLS_ERR_INVALID_STATE,
         GroupError::BufferTooSmall { .. } => VMLS_ERR_BUFFER_TOO_SMALL,
+        GroupError::LateMessageFromReplacedSender { .. } => VMLS_ERR_LATE_MESSAGE_REFUSED,
     }
 }
 
