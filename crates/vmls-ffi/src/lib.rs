@@ -25,7 +25,7 @@
 //!
 //! ## `unsafe`
 //! This is the only crate of the workspace with `unsafe` code: dereferencing the caller's
-//! pointers (in [`io`] and the handle accessors), calling the RNG callback ([`rng`]), turning
+//! pointers (in the `io` module and the handle accessors), calling the RNG callback (the `rng` module), turning
 //! handles into boxes and back, and the optional allocator over `malloc`/`free`. Every block
 //! says why it is sound in a `// SAFETY:` comment (clippy's `undocumented_unsafe_blocks` is
 //! denied), and `unsafe_op_in_unsafe_fn` is denied so each unsafe operation is visible.
