@@ -73,7 +73,7 @@ impl Scenario {
                 "the healing device commits an UpdatePath in each of the G groups (G commits): \
                  a compromise of one device exposes only that device's leaves",
                 "one announcement in the user's emulation group (a G_user commit with path; one \
-                 per 16 groups) and V's commit with path in each of the G groups: a compromise of \
+                 per 128 groups) and V's commit with path in each of the G groups: a compromise of \
                  any device exposes V, so V and G_user are refreshed",
             ),
             Scenario::Message => (

@@ -23,8 +23,10 @@ use vmls_tree::Credential;
 
 /// The SafeAAD component (and safe-exporter component) of vmls's virtual clients.
 pub const VC_COMPONENT_ID: u16 = vmls_group::group::VMLS_COMPONENT_ID;
-/// Most actions in one announcement.
-pub const MAX_ACTIONS: usize = 16;
+/// Most actions in one announcement: enough for a device removal to update V in up to 128
+/// groups in the same announcement (issue 18: "in the same announcement, V updates its leaf in
+/// every higher-level group"); `EmulatorConfig::max_groups_per_vc` has the same default.
+pub const MAX_ACTIONS: usize = 128;
 /// Most bytes of a `target_group_id`.
 pub const MAX_GROUP_ID_LEN: usize = 255;
 /// Most bytes of one action's `detail`.

@@ -63,7 +63,7 @@ impl EmulatorConfig {
         max_buffered: 64,
         max_deferred: 16,
         max_virtual_clients: 16,
-        max_groups_per_vc: 64,
+        max_groups_per_vc: crate::announce::MAX_ACTIONS,
         max_key_packages: 64,
         max_welcomes: 8,
         max_sent_cbams: 256,

@@ -88,7 +88,7 @@ fn hostile_announcements_are_typed_errors_that_change_nothing() {
     let too_many = {
         let one = action(1, VcActionType::CreateGroup, b"t", vec![]);
         let mut raw = vec![];
-        for _ in 0..17 {
+        for _ in 0..=vmls_emulation::announce::MAX_ACTIONS {
             vmls_codec::Encode::encode(&one, &mut raw).unwrap();
         }
         let mut item = vec![];
