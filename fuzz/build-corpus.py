@@ -187,6 +187,9 @@ def main():
             add("rt_provision_emulator", (3).to_bytes(4, "big") + digest + (1000).to_bytes(4, "big")
                 + (7).to_bytes(8, "big"), 0)
             add("rt_provision_emulator", digest + (0).to_bytes(4, "big") + b"\x04abcd", 1)
+    # The live emulator blob (selector 3) as is, and with one small edit of each kind.
+    for s in (b"", b"\x00\x10\x01\xff", b"\x01\x00\x41\x00", b"\x02\x00\x82"):
+        add("rt_provision_emulator", s, 3)
     # Structure-aware targets: one short seed per prepared message and mutation kind.
     for t in ("member_structured", "joiner_structured", "emulator_structured"):
         for i in range(16):
