@@ -38,7 +38,8 @@ fn vmls_rejects_by_choice(ours: &Error) -> Option<&'static str> {
 /// test `proposals_naming_leaves_outside_any_tree_are_refused_on_receipt` in vmls-group).
 fn mls_rs_rejects_by_choice(theirs: &mls_rs::error::MlsError) -> Option<&'static str> {
     let e = format!("{theirs:?}");
-    e.contains("Custom(6)").then_some("leaf index of 2^31 or more")
+    e.contains("Custom(6)")
+        .then_some("leaf index of 2^31 or more")
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -50,17 +51,30 @@ fuzz_target!(|data: &[u8]| {
             let ob = o.to_bytes().expect("vmls re-encodes");
             let tb = t.to_bytes().expect("mls-rs re-encodes");
             if ob != data || tb != data {
-                (Some(format!("both accept, re-encoding exact: vmls {} mls-rs {}", ob == data, tb == data)), None)
+                (
+                    Some(format!(
+                        "both accept, re-encoding exact: vmls {} mls-rs {}",
+                        ob == data,
+                        tb == data
+                    )),
+                    None,
+                )
             } else {
                 (None, None)
             }
         }
         (Ok(o), Err(e)) => (
-            Some(format!("vmls accepts ({:?}), mls-rs rejects: {e:?}", o.wire_format())),
+            Some(format!(
+                "vmls accepts ({:?}), mls-rs rejects: {e:?}",
+                o.wire_format()
+            )),
             mls_rs_rejects_by_choice(e),
         ),
         (Err(e), Ok(t)) => (
-            Some(format!("mls-rs accepts ({:?}), vmls rejects: {e:?}", t.wire_format())),
+            Some(format!(
+                "mls-rs accepts ({:?}), vmls rejects: {e:?}",
+                t.wire_format()
+            )),
             vmls_rejects_by_choice(e),
         ),
         (Err(_), Err(_)) => (None, None),

@@ -51,15 +51,27 @@ fn world() -> &'static World {
             .iter()
             .map(|s| MLSMessage::decode_exact(&s.message).expect("valid message decodes"))
             .collect();
-        let blobs = world.steps.iter().map(|s| s.e2_before.to_bytes().expect("blob")).collect();
+        let blobs = world
+            .steps
+            .iter()
+            .map(|s| s.e2_before.to_bytes().expect("blob"))
+            .collect();
         let mut rng = SeededPrng::from_seed([0x99; 32]);
-        World { world, decoded, blobs, wrong_key: SignatureKeyPair::generate(&mut rng).private }
+        World {
+            world,
+            decoded,
+            blobs,
+            wrong_key: SignatureKeyPair::generate(&mut rng).private,
+        }
     })
 }
 
 fn deliver(e: &mut Emulator, kind: StepKind, m: &[u8]) -> std::result::Result<Vec<Event>, ()> {
     match kind {
-        StepKind::GCommit => e.process_emulation_message(m).map(|o| o.events).map_err(|_| ()),
+        StepKind::GCommit => e
+            .process_emulation_message(m)
+            .map(|o| o.events)
+            .map_err(|_| ()),
         StepKind::VMessage => e.process_group_message(VC, m).map_err(|_| ()),
     }
 }
@@ -75,7 +87,10 @@ const ACTIONS: [VcActionType; 8] = [
     VcActionType::CreateGroup,
 ];
 
-fn mutate_actions(u: &mut Unstructured<'_>, a: &mut VirtualClientActions) -> Result<Option<Vec<u8>>> {
+fn mutate_actions(
+    u: &mut Unstructured<'_>,
+    a: &mut VirtualClientActions,
+) -> Result<Option<Vec<u8>>> {
     let n = a.actions.len();
     let rounds = u.int_in_range(1u8..=3)?;
     for _ in 0..rounds {
@@ -92,7 +107,10 @@ fn mutate_actions(u: &mut Unstructured<'_>, a: &mut VirtualClientActions) -> Res
                 a.actions.insert(i, x);
             }
             2 if a.actions.len() > 1 => {
-                let (i, j) = (u.choose_index(a.actions.len())?, u.choose_index(a.actions.len())?);
+                let (i, j) = (
+                    u.choose_index(a.actions.len())?,
+                    u.choose_index(a.actions.len())?,
+                );
                 a.actions.swap(i, j);
             }
             3 if !a.actions.is_empty() => {
@@ -146,7 +164,9 @@ fn commit_aad(m: &MLSMessage) -> Option<&[u8]> {
 fuzz_target!(|data: &[u8]| {
     let w = world();
     let mut u = Unstructured::new(data);
-    let Ok(i) = u.choose_index(w.world.steps.len()) else { return };
+    let Ok(i) = u.choose_index(w.world.steps.len()) else {
+        return;
+    };
     let step = &w.world.steps[i];
     let reannounce = step.kind == StepKind::GCommit && u.arbitrary::<bool>().unwrap_or(false);
     let mut e2 = step.e2_before.clone();
@@ -158,46 +178,82 @@ fuzz_target!(|data: &[u8]| {
                 Err(_) => step.e2_before.emulation_group().context(),
             },
         };
-        let ctx = mutate::Ctx { wrong_key: &w.wrong_key, context };
-        let Ok(bytes) = mutate::mutate(&mut u, &w.decoded[i], &ctx) else { return };
+        let ctx = mutate::Ctx {
+            wrong_key: &w.wrong_key,
+            context,
+        };
+        let Ok(bytes) = mutate::mutate(&mut u, &w.decoded[i], &ctx) else {
+            return;
+        };
         match deliver(&mut e2, step.kind, &bytes) {
             Ok(events) => {
                 let buffered = step.kind == StepKind::VMessage
                     && !events.is_empty()
                     && events.iter().all(|e| matches!(e, Event::Buffered { .. }));
-                assert!(bytes == step.message || buffered, "a mutated message was accepted: {events:?}");
+                assert!(
+                    bytes == step.message || buffered,
+                    "a mutated message was accepted: {events:?}"
+                );
             }
             Err(()) => {
-                assert_eq!(e2.to_bytes().expect("blob"), w.blobs[i], "state changed on rejection");
-                assert!(deliver(&mut e2, step.kind, &step.message).is_ok(), "the valid message no longer processes");
+                assert_eq!(
+                    e2.to_bytes().expect("blob"),
+                    w.blobs[i],
+                    "state changed on rejection"
+                );
+                assert!(
+                    deliver(&mut e2, step.kind, &step.message).is_ok(),
+                    "the valid message no longer processes"
+                );
             }
         }
         return;
     }
     // A mutated announcement in a well-formed G commit from the announcing device.
-    let Some(aad) = commit_aad(&w.decoded[i]) else { return };
-    let Ok(Some(mut actions)) = VirtualClientActions::from_authenticated_data(aad) else { return };
-    let Ok(Some(new_aad)) = mutate_actions(&mut u, &mut actions) else { return };
+    let Some(aad) = commit_aad(&w.decoded[i]) else {
+        return;
+    };
+    let Ok(Some(mut actions)) = VirtualClientActions::from_authenticated_data(aad) else {
+        return;
+    };
+    let Ok(Some(new_aad)) = mutate_actions(&mut u, &mut actions) else {
+        return;
+    };
     let mut e1 = step.e1_before.clone();
     let mut rng = SeededPrng::from_seed([0x31; 32]);
     let Ok(out) = e1.emulation_group_mut().commit(
-        &CommitOptions { authenticated_data: new_aad, ..CommitOptions::default() },
+        &CommitOptions {
+            authenticated_data: new_aad,
+            ..CommitOptions::default()
+        },
         &mut rng,
     ) else {
         return;
     };
     let r2 = e2.process_emulation_message(&out.commit);
     let r1 = e1.process_emulation_message(&out.commit);
-    assert_eq!(r1.is_ok(), r2.is_ok(), "the devices disagree: announcer {r1:?}, sibling {r2:?}");
+    assert_eq!(
+        r1.is_ok(),
+        r2.is_ok(),
+        "the devices disagree: announcer {r1:?}, sibling {r2:?}"
+    );
     if r2.is_ok() {
-        assert_eq!(e1.virtual_client_bytes(VC).ok(), e2.virtual_client_bytes(VC).ok(), "V differs");
+        assert_eq!(
+            e1.virtual_client_bytes(VC).ok(),
+            e2.virtual_client_bytes(VC).ok(),
+            "V differs"
+        );
         assert_eq!(
             e1.emulation_group().epoch_authenticator(),
             e2.emulation_group().epoch_authenticator(),
             "G differs"
         );
     } else {
-        assert_eq!(e2.to_bytes().expect("blob"), w.blobs[i], "state changed on rejection");
+        assert_eq!(
+            e2.to_bytes().expect("blob"),
+            w.blobs[i],
+            "state changed on rejection"
+        );
         assert!(
             e2.process_emulation_message(&step.message).is_ok(),
             "the valid commit no longer processes"

@@ -55,15 +55,35 @@ struct World {
     rng_seed: [u8; 32],
 }
 
-const FOREVER: Lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+const FOREVER: Lifetime = Lifetime {
+    not_before: 0,
+    not_after: u64::MAX,
+};
 
 fn kp(name: &[u8], rng: &mut SeededPrng) -> (KeyPackage, KeyPackagePrivate) {
-    create_key_package::<S, _>(&KeyPackageParams::basic(name, FOREVER), &SignatureKeyPair::generate(rng), rng)
-        .expect("key package")
+    create_key_package::<S, _>(
+        &KeyPackageParams::basic(name, FOREVER),
+        &SignatureKeyPair::generate(rng),
+        rng,
+    )
+    .expect("key package")
 }
 
-fn join(welcome: &[u8], kp: &KeyPackage, kpp: &KeyPackagePrivate, tree: Option<&[u8]>) -> Option<Group> {
-    Group::join_from_welcome_bytes(welcome, kp, kpp, tree, PskStore::new(), GroupConfig::default()).ok()
+fn join(
+    welcome: &[u8],
+    kp: &KeyPackage,
+    kpp: &KeyPackagePrivate,
+    tree: Option<&[u8]>,
+) -> Option<Group> {
+    Group::join_from_welcome_bytes(
+        welcome,
+        kp,
+        kpp,
+        tree,
+        PskStore::new(),
+        GroupConfig::default(),
+    )
+    .ok()
 }
 
 fn world() -> &'static World {
@@ -82,16 +102,28 @@ fn world() -> &'static World {
         .expect("create");
         let (bkp, _) = kp(b"bob", &mut rng);
         alice
-            .commit(&CommitOptions { proposals: vec![Proposal::Add(Add { key_package: bkp })], ..CommitOptions::default() }, &mut rng)
+            .commit(
+                &CommitOptions {
+                    proposals: vec![Proposal::Add(Add { key_package: bkp })],
+                    ..CommitOptions::default()
+                },
+                &mut rng,
+            )
             .expect("add bob");
         alice.merge_pending_commit().expect("merge");
         let mut seeds = Vec::new();
-        for (name, path, tree_inside) in [(&b"dave"[..], false, false), (b"erin", true, false), (b"frank", true, true)] {
+        for (name, path, tree_inside) in [
+            (&b"dave"[..], false, false),
+            (b"erin", true, false),
+            (b"frank", true, true),
+        ] {
             let (jkp, jkpp) = kp(name, &mut rng);
             let out = alice
                 .commit(
                     &CommitOptions {
-                        proposals: vec![Proposal::Add(Add { key_package: jkp.clone() })],
+                        proposals: vec![Proposal::Add(Add {
+                            key_package: jkp.clone(),
+                        })],
                         force_path: path,
                         ratchet_tree_in_welcome: tree_inside,
                         ..CommitOptions::default()
@@ -102,15 +134,24 @@ fn world() -> &'static World {
             alice.merge_pending_commit().expect("merge");
             let welcome_bytes = out.welcome.expect("welcome");
             let tree = (!tree_inside).then(|| alice.ratchet_tree_bytes().expect("tree"));
-            let joined = join(&welcome_bytes, &jkp, &jkpp, tree.as_deref()).expect("valid welcome joins");
-            let MLSMessageBody::Welcome(welcome) = MLSMessage::decode_exact(&welcome_bytes).expect("decodes").body else {
+            let joined =
+                join(&welcome_bytes, &jkp, &jkpp, tree.as_deref()).expect("valid welcome joins");
+            let MLSMessageBody::Welcome(welcome) = MLSMessage::decode_exact(&welcome_bytes)
+                .expect("decodes")
+                .body
+            else {
                 panic!("not a welcome")
             };
-            let secrets = welcome.decrypt_group_secrets::<S>(&jkp, &jkpp.init_key).expect("secrets");
+            let secrets = welcome
+                .decrypt_group_secrets::<S>(&jkp, &jkpp.init_key)
+                .expect("secrets");
             let no_psks: Vec<(&PreSharedKeyId, &[u8])> = Vec::new();
             let psk_secret = vmls_keyschedule::psk_secret(no_psks).expect("psk secret");
-            let welcome_secret = vmls_keyschedule::welcome_secret(&secrets.joiner_secret, &psk_secret).expect("ws");
-            let group_info = welcome.decrypt_group_info::<S>(&welcome_secret).expect("group info");
+            let welcome_secret =
+                vmls_keyschedule::welcome_secret(&secrets.joiner_secret, &psk_secret).expect("ws");
+            let group_info = welcome
+                .decrypt_group_info::<S>(&welcome_secret)
+                .expect("group info");
             seeds.push(Seed {
                 welcome,
                 welcome_bytes,
@@ -155,7 +196,13 @@ fn vl(u: &mut Unstructured<'_>, v: &mut VLBytes) -> Result<()> {
 /// Re-encrypts `secrets` (as plaintext bytes) for the joiner with its right init key, bound
 /// to the Welcome's current `encrypted_group_info`.
 fn reseal_secrets(w: &mut Welcome, seed: &Seed, plain: &[u8], rng: &mut SeededPrng) {
-    let Some(entry) = w.secrets.iter_mut().find(|e| Some(&e.new_member) == seed.kp.make_ref().ok().as_ref()) else { return };
+    let Some(entry) = w
+        .secrets
+        .iter_mut()
+        .find(|e| Some(&e.new_member) == seed.kp.make_ref().ok().as_ref())
+    else {
+        return;
+    };
     if let Ok(ct) = vmls_crypto::encrypt_with_label::<S, _>(
         seed.kp.tbs.init_key.as_slice(),
         vmls_group::welcome::WELCOME_LABEL,
@@ -167,7 +214,12 @@ fn reseal_secrets(w: &mut Welcome, seed: &Seed, plain: &[u8], rng: &mut SeededPr
     }
 }
 
-fn mutate_welcome(u: &mut Unstructured<'_>, w: &mut Welcome, seed: &Seed, world: &World) -> Result<()> {
+fn mutate_welcome(
+    u: &mut Unstructured<'_>,
+    w: &mut Welcome,
+    seed: &Seed,
+    world: &World,
+) -> Result<()> {
     let mut rng = SeededPrng::from_seed(world.rng_seed);
     let n = w.secrets.len();
     match u.int_in_range(0u8..=8)? {
@@ -207,13 +259,17 @@ fn mutate_welcome(u: &mut Unstructured<'_>, w: &mut Welcome, seed: &Seed, world:
                 1 => {
                     s.path_secret = match s.path_secret {
                         Some(_) => None,
-                        None => Some(PathSecret { path_secret: Secret::from_slice(&[7; 32]).expect("32 bytes") }),
+                        None => Some(PathSecret {
+                            path_secret: Secret::from_slice(&[7; 32]).expect("32 bytes"),
+                        }),
                     };
                     s.to_bytes().expect("encodes")
                 }
                 2 => {
                     s.psks.push(PreSharedKeyId {
-                        psk: Psk::External { psk_id: b"nope".to_vec().into() },
+                        psk: Psk::External {
+                            psk_id: b"nope".to_vec().into(),
+                        },
                         psk_nonce: vec![0; 32].into(),
                     });
                     s.to_bytes().expect("encodes")
@@ -261,7 +317,10 @@ fn mutate_welcome(u: &mut Unstructured<'_>, w: &mut Welcome, seed: &Seed, world:
                 }
                 _ => {
                     if tbs.extensions.is_empty() {
-                        tbs.extensions.push(vmls_tree::Extension { extension_type: 0xff00, extension_data: b"x".to_vec().into() });
+                        tbs.extensions.push(vmls_tree::Extension {
+                            extension_type: 0xff00,
+                            extension_data: b"x".to_vec().into(),
+                        });
                     } else {
                         let i = u.choose_index(tbs.extensions.len())?;
                         tbs.extensions.remove(i);
@@ -269,9 +328,15 @@ fn mutate_welcome(u: &mut Unstructured<'_>, w: &mut Welcome, seed: &Seed, world:
                     false
                 }
             };
-            let key = if right { &world.committer_key } else { &world.wrong_key };
+            let key = if right {
+                &world.committer_key
+            } else {
+                &world.wrong_key
+            };
             let Ok(gi) = tbs.sign(key) else { return Ok(()) };
-            let Ok(enc) = gi.encrypt::<S>(&seed.welcome_secret) else { return Ok(()) };
+            let Ok(enc) = gi.encrypt::<S>(&seed.welcome_secret) else {
+                return Ok(());
+            };
             w.encrypted_group_info = enc.into();
             let plain = seed.secrets.to_bytes().expect("encodes");
             reseal_secrets(w, seed, &plain, &mut rng);
@@ -281,7 +346,8 @@ fn mutate_welcome(u: &mut Unstructured<'_>, w: &mut Welcome, seed: &Seed, world:
 }
 
 fn mutate_tree(u: &mut Unstructured<'_>, tree: &[u8]) -> Result<Vec<u8>> {
-    let mut nodes = Vec::<Option<Node>>::decode_exact(tree).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+    let mut nodes =
+        Vec::<Option<Node>>::decode_exact(tree).map_err(|_| arbitrary::Error::IncorrectFormat)?;
     let n = nodes.len();
     match u.int_in_range(0u8..=7)? {
         0 if n > 0 => {
@@ -316,18 +382,28 @@ fn mutate_tree(u: &mut Unstructured<'_>, tree: &[u8]) -> Result<Vec<u8>> {
         }
         _ => nodes.push(None),
     }
-    nodes.to_bytes().map_err(|_| arbitrary::Error::IncorrectFormat)
+    nodes
+        .to_bytes()
+        .map_err(|_| arbitrary::Error::IncorrectFormat)
 }
 
 fn same_tree(a: Option<&[u8]>, b: Option<&[u8]>) -> bool {
-    let canon = |t: Option<&[u8]>| t.map(|t| RatchetTree::from_bytes(t, 1024).ok().and_then(|t| t.to_bytes().ok()));
+    let canon = |t: Option<&[u8]>| {
+        t.map(|t| {
+            RatchetTree::from_bytes(t, 1024)
+                .ok()
+                .and_then(|t| t.to_bytes().ok())
+        })
+    };
     canon(a) == canon(b)
 }
 
 fuzz_target!(|data: &[u8]| {
     let w = world();
     let mut u = Unstructured::new(data);
-    let Ok(i) = u.choose_index(w.seeds.len()) else { return };
+    let Ok(i) = u.choose_index(w.seeds.len()) else {
+        return;
+    };
     let seed = &w.seeds[i];
     let mut welcome = seed.welcome.clone();
     let mut tree = seed.tree.clone();
@@ -348,22 +424,50 @@ fuzz_target!(|data: &[u8]| {
             break;
         }
     }
-    let Ok(bytes) = MLSMessage::new(MLSMessageBody::Welcome(welcome.clone())).to_bytes() else { return };
+    let Ok(bytes) = MLSMessage::new(MLSMessageBody::Welcome(welcome.clone())).to_bytes() else {
+        return;
+    };
     match join(&bytes, &seed.kp, &seed.kpp, tree.as_deref()) {
         Some(g) => {
             // Entries for other KeyPackages are none of the joiner's business: what must be
             // the valid Welcome's is the suite, the GroupInfo and the joiner's own entry.
             let own = seed.kp.make_ref().expect("ref");
-            assert_eq!(welcome.cipher_suite, seed.welcome.cipher_suite, "a mutated suite was accepted");
-            assert_eq!(welcome.encrypted_group_info, seed.welcome.encrypted_group_info, "a mutated GroupInfo was accepted");
-            assert_eq!(welcome.find_secrets(&own), seed.welcome.find_secrets(&own), "a mutated GroupSecrets entry was accepted");
-            assert!(same_tree(tree.as_deref(), seed.tree.as_deref()), "a mutated tree was accepted");
-            assert_eq!(g.to_bytes().expect("blob"), seed.joined, "same join, same state");
+            assert_eq!(
+                welcome.cipher_suite, seed.welcome.cipher_suite,
+                "a mutated suite was accepted"
+            );
+            assert_eq!(
+                welcome.encrypted_group_info, seed.welcome.encrypted_group_info,
+                "a mutated GroupInfo was accepted"
+            );
+            assert_eq!(
+                welcome.find_secrets(&own),
+                seed.welcome.find_secrets(&own),
+                "a mutated GroupSecrets entry was accepted"
+            );
+            assert!(
+                same_tree(tree.as_deref(), seed.tree.as_deref()),
+                "a mutated tree was accepted"
+            );
+            assert_eq!(
+                g.to_bytes().expect("blob"),
+                seed.joined,
+                "same join, same state"
+            );
         }
         None => {
-            let g = join(&seed.welcome_bytes, &seed.kp, &seed.kpp, seed.tree.as_deref())
-                .expect("the valid Welcome still joins");
-            assert_eq!(g.to_bytes().expect("blob"), seed.joined, "a failed join changed nothing");
+            let g = join(
+                &seed.welcome_bytes,
+                &seed.kp,
+                &seed.kpp,
+                seed.tree.as_deref(),
+            )
+            .expect("the valid Welcome still joins");
+            assert_eq!(
+                g.to_bytes().expect("blob"),
+                seed.joined,
+                "a failed join changed nothing"
+            );
         }
     }
 });

@@ -47,7 +47,10 @@ struct World {
     wrong_key: SignaturePrivateKey,
 }
 
-const FOREVER: Lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+const FOREVER: Lifetime = Lifetime {
+    not_before: 0,
+    not_after: u64::MAX,
+};
 
 fn kp(name: &[u8], rng: &mut SeededPrng) -> (vmls::KeyPackage, vmls::KeyPackagePrivate) {
     create_key_package::<Mls128ChaCha, _>(
@@ -83,7 +86,9 @@ fn world() -> &'static World {
             .commit(
                 &CommitOptions {
                     proposals: vec![
-                        Proposal::Add(Add { key_package: bkp.clone() }),
+                        Proposal::Add(Add {
+                            key_package: bkp.clone(),
+                        }),
                         Proposal::Add(Add { key_package: ckp }),
                     ],
                     ..CommitOptions::default()
@@ -105,20 +110,29 @@ fn world() -> &'static World {
         let mut push = |bob: &mut Group, kind: Kind, message: Vec<u8>| {
             let blob = bob.to_bytes().expect("blob");
             let decoded = MLSMessage::decode_exact(&message).expect("valid message decodes");
-            seeds.push(Seed { kind, bob: bob.clone(), blob, message: message.clone(), decoded });
+            seeds.push(Seed {
+                kind,
+                bob: bob.clone(),
+                blob,
+                message: message.clone(),
+                decoded,
+            });
             match kind {
                 Kind::Handshake => {
                     bob.process_message(&message).expect("bob processes");
                 }
                 Kind::Application => {
                     let mut out = [0u8; 256];
-                    bob.decrypt_application(&message, &mut out).expect("bob decrypts");
+                    bob.decrypt_application(&message, &mut out)
+                        .expect("bob decrypts");
                 }
             }
         };
         let app = |alice: &mut Group, rng: &mut SeededPrng, text: &[u8]| {
             let mut out = vec![0u8; 1024];
-            let n = alice.encrypt_application(b"ad", text, rng, &mut out).expect("encrypt");
+            let n = alice
+                .encrypt_application(b"ad", text, rng, &mut out)
+                .expect("encrypt");
             out.truncate(n);
             out
         };
@@ -126,10 +140,16 @@ fn world() -> &'static World {
         set_wire_format(&mut alice, WireFormat::PublicMessage);
         let (p, _) = alice.propose_update(&mut rng).expect("update");
         push(&mut bob, Kind::Handshake, p);
-        let c = alice.commit(&CommitOptions::default(), &mut rng).expect("commit");
+        let c = alice
+            .commit(&CommitOptions::default(), &mut rng)
+            .expect("commit");
         alice.merge_pending_commit().expect("merge");
         push(&mut bob, Kind::Handshake, c.commit);
-        push(&mut bob, Kind::Application, app(&mut alice, &mut rng, b"hello bob"));
+        push(
+            &mut bob,
+            Kind::Application,
+            app(&mut alice, &mut rng, b"hello bob"),
+        );
         // A PublicMessage commit by value without path (Add only).
         let (dkp, _) = kp(b"dave", &mut rng);
         let c = alice
@@ -149,23 +169,44 @@ fn world() -> &'static World {
         set_wire_format(&mut alice, WireFormat::PrivateMessage);
         let (p, _) = alice.propose_remove(2, &mut rng).expect("remove carol");
         push(&mut bob, Kind::Handshake, p);
-        let c = alice.commit(&CommitOptions::default(), &mut rng).expect("commit");
+        let c = alice
+            .commit(&CommitOptions::default(), &mut rng)
+            .expect("commit");
         alice.merge_pending_commit().expect("merge");
         push(&mut bob, Kind::Handshake, c.commit);
-        push(&mut bob, Kind::Application, app(&mut alice, &mut rng, b"carol is gone"));
+        push(
+            &mut bob,
+            Kind::Application,
+            app(&mut alice, &mut rng, b"carol is gone"),
+        );
         let (ekp, _) = kp(b"erin", &mut rng);
         let (p, _) = alice.propose_add(ekp, &mut rng).expect("add erin");
         push(&mut bob, Kind::Handshake, p);
         let c = alice
-            .commit(&CommitOptions { force_path: false, ..CommitOptions::default() }, &mut rng)
+            .commit(
+                &CommitOptions {
+                    force_path: false,
+                    ..CommitOptions::default()
+                },
+                &mut rng,
+            )
             .expect("commit add");
         alice.merge_pending_commit().expect("merge");
         push(&mut bob, Kind::Handshake, c.commit);
-        let c = alice.commit(&CommitOptions::default(), &mut rng).expect("empty commit");
+        let c = alice
+            .commit(&CommitOptions::default(), &mut rng)
+            .expect("empty commit");
         alice.merge_pending_commit().expect("merge");
         push(&mut bob, Kind::Handshake, c.commit);
-        push(&mut bob, Kind::Application, app(&mut alice, &mut rng, b"last"));
-        World { seeds, wrong_key: SignatureKeyPair::generate(&mut rng).private }
+        push(
+            &mut bob,
+            Kind::Application,
+            app(&mut alice, &mut rng, b"last"),
+        );
+        World {
+            seeds,
+            wrong_key: SignatureKeyPair::generate(&mut rng).private,
+        }
     })
 }
 
@@ -182,21 +223,43 @@ fn deliver(bob: &mut Group, kind: Kind, m: &[u8]) -> bool {
 fuzz_target!(|data: &[u8]| {
     let w = world();
     let mut u = Unstructured::new(data);
-    let Ok(i) = u.choose_index(w.seeds.len()) else { return };
+    let Ok(i) = u.choose_index(w.seeds.len()) else {
+        return;
+    };
     let seed = &w.seeds[i];
-    let ctx = mutate::Ctx { wrong_key: &w.wrong_key, context: seed.bob.context() };
-    let Ok(bytes) = mutate::mutate(&mut u, &seed.decoded, &ctx) else { return };
+    let ctx = mutate::Ctx {
+        wrong_key: &w.wrong_key,
+        context: seed.bob.context(),
+    };
+    let Ok(bytes) = mutate::mutate(&mut u, &seed.decoded, &ctx) else {
+        return;
+    };
     let mut bob = seed.bob.clone();
     if deliver(&mut bob, seed.kind, &bytes) {
         assert_eq!(bytes, seed.message, "a mutated message was accepted");
     } else {
-        assert_eq!(bob.to_bytes().expect("blob"), seed.blob, "state changed on rejection");
-        assert!(deliver(&mut bob, seed.kind, &seed.message), "the valid message no longer processes");
+        assert_eq!(
+            bob.to_bytes().expect("blob"),
+            seed.blob,
+            "state changed on rejection"
+        );
+        assert!(
+            deliver(&mut bob, seed.kind, &seed.message),
+            "the valid message no longer processes"
+        );
     }
     // The other entry point sees the same bytes: never a panic, never a change on error.
     let mut other = seed.bob.clone();
-    let kind = if seed.kind == Kind::Handshake { Kind::Application } else { Kind::Handshake };
+    let kind = if seed.kind == Kind::Handshake {
+        Kind::Application
+    } else {
+        Kind::Handshake
+    };
     if !deliver(&mut other, kind, &bytes) {
-        assert_eq!(other.to_bytes().expect("blob"), seed.blob, "state changed on rejection");
+        assert_eq!(
+            other.to_bytes().expect("blob"),
+            seed.blob,
+            "state changed on rejection"
+        );
     }
 });

@@ -11,13 +11,19 @@ use vmls_tree::{Credential, Extension, LeafNode};
 fn exact<T: Decode + Encode>(data: &[u8]) -> Option<T> {
     let v = T::decode_exact(data).ok()?;
     let bytes = v.to_bytes().expect("what decodes encodes");
-    assert_eq!(bytes.len(), v.encoded_len(), "encoded_len agrees with the encoding");
+    assert_eq!(
+        bytes.len(),
+        v.encoded_len(),
+        "encoded_len agrees with the encoding"
+    );
     assert_eq!(bytes, data, "decode -> encode is byte-exact");
     Some(v)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 4 {
         0 => {
             let _ = exact::<LeafNode>(rest);

@@ -12,19 +12,29 @@ use vmls_tree::UpdatePath;
 fn exact<T: Decode + Encode>(data: &[u8]) {
     if let Ok(v) = T::decode_exact(data) {
         let bytes = v.to_bytes().expect("what decodes encodes");
-        assert_eq!(bytes.len(), v.encoded_len(), "encoded_len agrees with the encoding");
+        assert_eq!(
+            bytes.len(),
+            v.encoded_len(),
+            "encoded_len agrees with the encoding"
+        );
         assert_eq!(bytes, data, "decode -> encode is byte-exact");
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 4 {
         0 => {
             exact::<Proposal>(rest);
             if let Ok(p) = Proposal::decode_exact(rest) {
                 // The helpers used on received proposals never panic.
-                let _ = (p.proposal_type(), p.requires_path(), p.allowed_from_external_sender());
+                let _ = (
+                    p.proposal_type(),
+                    p.requires_path(),
+                    p.allowed_from_external_sender(),
+                );
             }
         }
         1 => {

@@ -25,14 +25,22 @@ fn live_blob() -> &'static [u8] {
 }
 
 fn blob_round_trip(data: &[u8]) {
-    let Ok(e) = Emulator::from_bytes(data, EmulatorConfig::default()) else { return };
+    let Ok(e) = Emulator::from_bytes(data, EmulatorConfig::default()) else {
+        return;
+    };
     let bytes = e.to_bytes().expect("what decodes encodes");
     let again = Emulator::from_bytes(&bytes, EmulatorConfig::default()).expect("re-decodes");
-    assert_eq!(again.to_bytes().expect("encodes"), bytes, "encoding is a fixed point");
+    assert_eq!(
+        again.to_bytes().expect("encodes"),
+        bytes,
+        "encoding is a fixed point"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 4 {
         0 => {
             if let Ok(d) = ProvisionDetail::from_bytes(rest) {
@@ -41,7 +49,11 @@ fuzz_target!(|data: &[u8]| {
         }
         1 => {
             if let Ok((digest, offset, bytes)) = decode_chunk(rest) {
-                assert_eq!(encode_chunk(&digest, offset, bytes).expect("encodes"), rest, "byte-exact");
+                assert_eq!(
+                    encode_chunk(&digest, offset, bytes).expect("encodes"),
+                    rest,
+                    "byte-exact"
+                );
             }
         }
         2 => blob_round_trip(rest),

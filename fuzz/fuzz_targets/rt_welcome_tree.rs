@@ -15,13 +15,19 @@ use vmls_tree::RatchetTree;
 fn exact<T: Decode + Encode>(data: &[u8]) -> Option<T> {
     let v = T::decode_exact(data).ok()?;
     let bytes = v.to_bytes().expect("what decodes encodes");
-    assert_eq!(bytes.len(), v.encoded_len(), "encoded_len agrees with the encoding");
+    assert_eq!(
+        bytes.len(),
+        v.encoded_len(),
+        "encoded_len agrees with the encoding"
+    );
     assert_eq!(bytes, data, "decode -> encode is byte-exact");
     Some(v)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 4 {
         0 => {
             let _ = exact::<Welcome>(rest);
@@ -36,11 +42,17 @@ fuzz_target!(|data: &[u8]| {
             let _ = exact::<GroupSecrets>(rest);
         }
         _ => {
-            let Ok(tree) = RatchetTree::from_bytes(rest, 256) else { return };
+            let Ok(tree) = RatchetTree::from_bytes(rest, 256) else {
+                return;
+            };
             let bytes = tree.to_bytes().expect("what decodes encodes");
             assert_eq!(bytes.len(), tree.encoded_len());
             let again = RatchetTree::from_bytes(&bytes, 256).expect("the encoding decodes");
-            assert_eq!(again.to_bytes().expect("encodes"), bytes, "encoding is a fixed point");
+            assert_eq!(
+                again.to_bytes().expect("encodes"),
+                bytes,
+                "encoding is a fixed point"
+            );
             assert_eq!(again.n_leaves(), tree.n_leaves());
             let (h1, h2) = (tree.tree_hash(), again.tree_hash());
             assert_eq!(h1.is_ok(), h2.is_ok());
@@ -53,7 +65,10 @@ fuzz_target!(|data: &[u8]| {
                 let trailing = rest.iter().rev().take_while(|b| **b == 0).count();
                 assert!(trailing > 0, "a non-canonical tree must end in blank nodes");
             } else {
-                assert_eq!(bytes, rest, "a tree without trailing blanks round-trips exactly");
+                assert_eq!(
+                    bytes, rest,
+                    "a tree without trailing blanks round-trips exactly"
+                );
             }
         }
     }

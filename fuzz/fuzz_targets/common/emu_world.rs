@@ -18,7 +18,10 @@ pub const VC: u32 = 1;
 /// The higher-level group's id.
 pub const S: &[u8] = b"fuzz S";
 
-const FOREVER: Lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+const FOREVER: Lifetime = Lifetime {
+    not_before: 0,
+    not_after: u64::MAX,
+};
 
 /// Which entry point a step's message goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +57,9 @@ fn params(name: &[u8]) -> KeyPackageParams {
 
 fn outgoing(events: &[Event]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     events.iter().find_map(|e| match e {
-        Event::Outgoing { message, welcome, .. } => Some((message.clone(), welcome.clone())),
+        Event::Outgoing {
+            message, welcome, ..
+        } => Some((message.clone(), welcome.clone())),
         _ => None,
     })
 }
@@ -71,23 +76,43 @@ impl Builder {
     fn announce(&mut self, requests: &[Request]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
         let (e1_before, e2_before) = (self.e1.clone(), self.e2.clone());
         let c = self.e1.announce(requests, &mut self.rng).expect("announce");
-        let o1 = self.e1.process_emulation_message(&c).expect("e1 processes its announcement");
-        let o2 = self.e2.process_emulation_message(&c).expect("e2 processes the announcement");
+        let o1 = self
+            .e1
+            .process_emulation_message(&c)
+            .expect("e1 processes its announcement");
+        let o2 = self
+            .e2
+            .process_emulation_message(&c)
+            .expect("e2 processes the announcement");
         assert_eq!(
             self.e1.virtual_client_bytes(VC).ok(),
             self.e2.virtual_client_bytes(VC).ok(),
             "siblings agree"
         );
-        self.steps.push(Step { kind: StepKind::GCommit, message: c, e1_before, e2_before });
+        self.steps.push(Step {
+            kind: StepKind::GCommit,
+            message: c,
+            e1_before,
+            e2_before,
+        });
         outgoing(&o1.events).or_else(|| outgoing(&o2.events))
     }
 
     /// Both devices receive an S message for V.
     fn v_message(&mut self, m: &[u8]) {
         let (e1_before, e2_before) = (self.e1.clone(), self.e2.clone());
-        self.e1.process_group_message(VC, m).expect("e1 processes the S message");
-        self.e2.process_group_message(VC, m).expect("e2 processes the S message");
-        self.steps.push(Step { kind: StepKind::VMessage, message: m.to_vec(), e1_before, e2_before });
+        self.e1
+            .process_group_message(VC, m)
+            .expect("e1 processes the S message");
+        self.e2
+            .process_group_message(VC, m)
+            .expect("e2 processes the S message");
+        self.steps.push(Step {
+            kind: StepKind::VMessage,
+            message: m.to_vec(),
+            e1_before,
+            e2_before,
+        });
     }
 }
 
@@ -112,7 +137,9 @@ pub fn build() -> EmuWorld {
     let out = g1
         .commit(
             &CommitOptions {
-                proposals: vec![Proposal::Add(Add { key_package: kp2.clone() })],
+                proposals: vec![Proposal::Add(Add {
+                    key_package: kp2.clone(),
+                })],
                 ..CommitOptions::default()
             },
             &mut rng,
@@ -135,18 +162,31 @@ pub fn build() -> EmuWorld {
         steps: Vec::new(),
     };
     b.announce(&[
-        Request::CreateVirtualClient { vc_id: VC, credential: Credential::Basic(b"alice".as_slice().into()) },
-        Request::PublishKeyPackages { vc_id: VC, count: 2, lifetime: FOREVER },
+        Request::CreateVirtualClient {
+            vc_id: VC,
+            credential: Credential::Basic(b"alice".as_slice().into()),
+        },
+        Request::PublishKeyPackages {
+            vc_id: VC,
+            count: 2,
+            lifetime: FOREVER,
+        },
     ]);
-    b.announce(&[Request::CreateGroup { vc_id: VC, group_id: S.to_vec() }]);
+    b.announce(&[Request::CreateGroup {
+        vc_id: VC,
+        group_id: S.to_vec(),
+    }]);
     let bob_sig = SignatureKeyPair::generate(&mut b.rng);
     let (bob_kp, bob_kpp) =
-        create_key_package::<Mls128ChaCha, _>(&params(b"bob"), &bob_sig, &mut b.rng).expect("bob kp");
+        create_key_package::<Mls128ChaCha, _>(&params(b"bob"), &bob_sig, &mut b.rng)
+            .expect("bob kp");
     let (add_commit, welcome) = b
         .announce(&[Request::Commit {
             vc_id: VC,
             group_id: S.to_vec(),
-            proposals: vec![Proposal::Add(Add { key_package: bob_kp.clone() })],
+            proposals: vec![Proposal::Add(Add {
+                key_package: bob_kp.clone(),
+            })],
             include_pending: false,
         }])
         .expect("V's commit");
@@ -165,7 +205,13 @@ pub fn build() -> EmuWorld {
     let (p, _) = bob.propose_update(&mut b.rng).expect("bob proposes");
     b.v_message(&p);
     let c = bob
-        .commit(&CommitOptions { include_pending: true, ..CommitOptions::default() }, &mut b.rng)
+        .commit(
+            &CommitOptions {
+                include_pending: true,
+                ..CommitOptions::default()
+            },
+            &mut b.rng,
+        )
         .expect("bob commits");
     bob.merge_pending_commit().expect("merge");
     b.v_message(&c.commit);
@@ -173,7 +219,13 @@ pub fn build() -> EmuWorld {
     cfg.handshake_wire_format = vmls_group::WireFormat::PublicMessage;
     bob.set_config(cfg);
     let c = bob
-        .commit(&CommitOptions { force_path: true, ..CommitOptions::default() }, &mut b.rng)
+        .commit(
+            &CommitOptions {
+                force_path: true,
+                ..CommitOptions::default()
+            },
+            &mut b.rng,
+        )
         .expect("bob commits (public)");
     bob.merge_pending_commit().expect("merge");
     b.v_message(&c.commit);
@@ -189,5 +241,8 @@ pub fn build() -> EmuWorld {
     b.v_message(&v_commit);
     bob.process_message(&v_commit).expect("bob follows V");
     let final_blob = b.e2.to_bytes().expect("blob");
-    EmuWorld { steps: b.steps, final_blob }
+    EmuWorld {
+        steps: b.steps,
+        final_blob,
+    }
 }

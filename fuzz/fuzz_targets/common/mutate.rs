@@ -90,7 +90,10 @@ fn mutate_commit(u: &mut Unstructured<'_>, c: &mut Commit) -> Result<()> {
                 p.leaf_node.content.leaf_node_source = match u.int_in_range(0u8..=2)? {
                     0 => LeafNodeSource::Update,
                     1 => LeafNodeSource::Commit(vmls_codec::SmallVLBytes::new(&[0u8; 32])),
-                    _ => LeafNodeSource::KeyPackage(vmls_tree::Lifetime { not_before: 0, not_after: 1 }),
+                    _ => LeafNodeSource::KeyPackage(vmls_tree::Lifetime {
+                        not_before: 0,
+                        not_after: 1,
+                    }),
                 };
             }
         }
@@ -114,9 +117,13 @@ fn mutate_commit(u: &mut Unstructured<'_>, c: &mut Commit) -> Result<()> {
                 ProposalOrRef::Proposal(p) => mutate_proposal(u, p)?,
             }
         }
-        _ => c.proposals.push(ProposalOrRef::Proposal(Box::new(Proposal::Remove(Remove {
-            removed: u.int_in_range(0..=4)?,
-        })))),
+        _ => c
+            .proposals
+            .push(ProposalOrRef::Proposal(Box::new(Proposal::Remove(
+                Remove {
+                    removed: u.int_in_range(0..=4)?,
+                },
+            )))),
     }
     Ok(())
 }
@@ -136,7 +143,11 @@ fn mutate_proposal(u: &mut Unstructured<'_>, p: &mut Proposal) -> Result<()> {
             1 => a.key_package.tbs.cipher_suite ^= 2,
             _ => flip(u, &mut a.key_package.tbs.leaf_node.content.encryption_key.0)?,
         },
-        other => *other = Proposal::Remove(Remove { removed: u.int_in_range(0..=4)? }),
+        other => {
+            *other = Proposal::Remove(Remove {
+                removed: u.int_in_range(0..=4)?,
+            })
+        }
     }
     Ok(())
 }
@@ -154,7 +165,9 @@ fn mutate_public(u: &mut Unstructured<'_>, pm: &mut PublicMessage, ctx: &Ctx<'_>
             };
             // Keep the message decodable: the membership tag is present for members only.
             match pm.content.sender {
-                Sender::Member(_) if pm.membership_tag.is_none() => pm.membership_tag = Some(Default::default()),
+                Sender::Member(_) if pm.membership_tag.is_none() => {
+                    pm.membership_tag = Some(Default::default())
+                }
                 Sender::Member(_) => {}
                 _ => pm.membership_tag = None,
             }
@@ -164,8 +177,13 @@ fn mutate_public(u: &mut Unstructured<'_>, pm: &mut PublicMessage, ctx: &Ctx<'_>
             // Swap the content type (the confirmation tag follows it, to stay decodable).
             pm.content.content = match u.int_in_range(0u8..=2)? {
                 0 => Content::Application(u.arbitrary::<Vec<u8>>()?.into()),
-                1 => Content::Proposal(Proposal::Remove(Remove { removed: u.int_in_range(0..=4)? })),
-                _ => Content::Commit(Commit { proposals: Vec::new(), path: None }),
+                1 => Content::Proposal(Proposal::Remove(Remove {
+                    removed: u.int_in_range(0..=4)?,
+                })),
+                _ => Content::Commit(Commit {
+                    proposals: Vec::new(),
+                    path: None,
+                }),
             };
             let commit = pm.content.content_type() == ContentType::Commit;
             if commit && pm.auth.confirmation_tag.is_none() {
@@ -232,11 +250,12 @@ pub fn mutate(u: &mut Unstructured<'_>, msg: &MLSMessage, ctx: &Ctx<'_>) -> Resu
             _ => {}
         }
     }
-    let mut bytes = vmls_codec::Encode::to_bytes(&m).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+    let mut bytes =
+        vmls_codec::Encode::to_bytes(&m).map_err(|_| arbitrary::Error::IncorrectFormat)?;
     // A raw edit of the framing last, sometimes.
     match u.int_in_range(0u8..=7).unwrap_or(0) {
-        1 => bytes[1] ^= 2,                          // version
-        2 => bytes[3] = u.int_in_range(1..=6)?,      // wire format
+        1 => bytes[1] ^= 2,                     // version
+        2 => bytes[3] = u.int_in_range(1..=6)?, // wire format
         3 => {
             let n = u.choose_index(bytes.len())?;
             bytes.truncate(n);
