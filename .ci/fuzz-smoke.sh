@@ -23,7 +23,10 @@ for dir in fuzz fuzz-diff; do
     cargo +nightly fuzz build --fuzz-dir "$dir" 2>&1 | tail -1
     for t in $(cargo +nightly fuzz list --fuzz-dir "$dir"); do
         mkdir -p "$dir/corpus/$t"
-        if cargo +nightly fuzz run --fuzz-dir "$dir" "$t" -- \
+        # Inputs that once crashed a target stay with it (fuzz/regressions/<target>/).
+        dirs=("$dir/corpus/$t")
+        [ -d "$dir/regressions/$t" ] && dirs+=("$dir/regressions/$t")
+        if cargo +nightly fuzz run --fuzz-dir "$dir" "$t" "${dirs[@]}" -- \
             -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=30 >"$log" 2>&1; then
             echo "fuzz $dir/$t ${SECONDS_PER_TARGET}s: $(grep -E '^Done [0-9]+ runs' "$log" | tail -1)"
         else
