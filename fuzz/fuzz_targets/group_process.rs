@@ -14,7 +14,10 @@ fn bob_state() -> &'static Vec<u8> {
     static STATE: OnceLock<Vec<u8>> = OnceLock::new();
     STATE.get_or_init(|| {
         let mut rng = SeededPrng::from_seed([1; 32]);
-        let forever = Lifetime { not_before: 0, not_after: u64::MAX };
+        let forever = Lifetime {
+            not_before: 0,
+            not_after: u64::MAX,
+        };
         let ak = SignatureKeyPair::generate(&mut rng);
         let mut alice: Group = Group::create(
             b"fuzz",
@@ -35,7 +38,9 @@ fn bob_state() -> &'static Vec<u8> {
         let out = alice
             .commit(
                 &CommitOptions {
-                    proposals: vec![Proposal::Add(vmls::Add { key_package: kp.clone() })],
+                    proposals: vec![Proposal::Add(vmls::Add {
+                        key_package: kp.clone(),
+                    })],
                     ..CommitOptions::default()
                 },
                 &mut rng,
@@ -58,12 +63,20 @@ fuzz_target!(|data: &[u8]| {
     let before = bob_state();
     let mut bob: Group = Group::from_bytes(before).expect("restore");
     if bob.process_message(data).is_err() {
-        assert_eq!(&bob.to_bytes().expect("state"), before, "state changed on error");
+        assert_eq!(
+            &bob.to_bytes().expect("state"),
+            before,
+            "state changed on error"
+        );
     }
     let mut out = [0u8; 2048];
     let mut bob: Group = Group::from_bytes(before).expect("restore");
     if bob.decrypt_application(data, &mut out).is_err() {
-        assert_eq!(&bob.to_bytes().expect("state"), before, "state changed on error");
+        assert_eq!(
+            &bob.to_bytes().expect("state"),
+            before,
+            "state changed on error"
+        );
     }
     let _ = Group::<Mls128ChaCha>::from_bytes(data);
 });

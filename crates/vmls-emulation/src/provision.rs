@@ -359,11 +359,7 @@ impl Emulator {
             .as_mut()
             .ok_or(EmulatorError::Internal)?;
         let expected = inbox.expected.ok_or(EmulatorError::NotProvisioned)?;
-        let mut r = Reader::new(data);
-        let digest = r.read_array::<32>()?;
-        let offset = u32::decode(&mut r)?;
-        let bytes = r.read_opaque()?;
-        r.finish()?;
+        let (digest, offset, bytes) = decode_chunk(data)?;
         if digest != expected.digest {
             return Err(EmulatorError::ProvisioningMismatch);
         }
@@ -554,6 +550,18 @@ pub fn encode_chunk(
     offset.encode(&mut out)?;
     encode_opaque(&mut out, data)?;
     Ok(out)
+}
+
+/// Decodes exactly one `ProvisioningChunk` (the inverse of [`encode_chunk`]): the snapshot
+/// digest, the offset and the data, borrowed from `chunk`. Checks only the framing; whether the
+/// chunk fits the announced snapshot is the receiver's check.
+pub fn decode_chunk(chunk: &[u8]) -> Result<([u8; 32], u32, &[u8]), EmulatorError> {
+    let mut r = Reader::new(chunk);
+    let digest = r.read_array::<32>()?;
+    let offset = u32::decode(&mut r)?;
+    let bytes = r.read_opaque()?;
+    r.finish()?;
+    Ok((digest, offset, bytes))
 }
 
 fn chunk_len(data_len: usize) -> usize {

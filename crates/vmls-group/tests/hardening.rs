@@ -12,7 +12,7 @@
 
 mod common;
 use common::{params, rng64 as rng};
-use vmls_codec::{Encode, OpaqueArray, VLBytes};
+use vmls_codec::{Decode, Encode, OpaqueArray, VLBytes};
 use vmls_crypto::{SignatureKeyPair, generate_hpke_key_pair};
 use vmls_group::framing::WireFormat;
 use vmls_group::group::{
@@ -673,4 +673,43 @@ fn messages_staged_before_removal_cannot_be_merged_after() {
         other => panic!("{other:?}"),
     }
     assert!(b.process_message(&app).is_err());
+}
+
+// ---- Leaf indices outside any tree (issue 21, differential fuzzing against mls-rs) --------
+
+/// mls-rs refuses a leaf index of 2^31 or more while decoding; vmls decodes any `uint32` (RFC
+/// 9420 puts no bound in the struct) and refuses a Remove of a leaf that is not a member when
+/// it validates the proposal (RFC 9420 section 12.1.3), with nothing changed
+/// (docs/security.md, "Differential decoding").
+#[test]
+fn proposals_naming_leaves_outside_any_tree_are_refused_on_receipt() {
+    let server = signer(90);
+    let (mut a, mut b, _c) = three(GroupConfig::default(), &server);
+    let ctx = a.context().clone();
+    // Leaf 3 is the blank fourth leaf of the three-member tree; the others lie outside any
+    // tree a u32 node index can describe (0x3100_0005 is the one the fuzzer found).
+    for leaf in [3, 0x8000_0000, 0x3100_0005, u32::MAX] {
+        let msg = outside_proposal(
+            Sender::External(0),
+            &server,
+            &ctx,
+            Proposal::Remove(Remove { removed: leaf }),
+        );
+        assert!(
+            MLSMessage::decode_exact(&msg).is_ok(),
+            "leaf {leaf} decodes"
+        );
+        for g in [&mut a, &mut b] {
+            rejected(
+                g,
+                &msg,
+                GroupError::InvalidProposal(ProposalError::RemoveBlankLeaf { leaf }),
+            );
+        }
+    }
+    // Still in agreement and usable.
+    let out = a.commit(&CommitOptions::default(), &mut rng(95)).unwrap();
+    a.merge_pending_commit().unwrap();
+    b.process_message(&out.commit).unwrap();
+    assert_agree(&[&a, &b]);
 }

@@ -160,6 +160,13 @@ pub enum TreeError {
     },
     /// The path secrets were computed for a different tree shape than the current one.
     StalePathSecrets,
+    /// A non-blank node on the member's direct path that does not list it as unmerged, for
+    /// which it holds no private key (RFC 9420 sections 4.1 and 12.4.3.1: a joiner under the
+    /// committer's path needs the Welcome's `path_secret`).
+    MissingPathKey {
+        /// The node.
+        node: NodeIndex,
+    },
     /// The node is not on the expected path (e.g. a private key for a node above another leaf).
     NodeNotOnPath {
         /// The node.

@@ -183,6 +183,22 @@ impl TreePrivateKeys {
         self.insert_pair(x, kp)
     }
 
+    /// Checks that this member holds a private key for every non-blank node of its direct path
+    /// that does not list it as unmerged (the tree invariant of RFC 9420 section 4.1). A joiner
+    /// whose Welcome lacks the `path_secret` its position needs fails here (RFC 9420 section
+    /// 12.4.3.1) instead of joining with keys it will never have.
+    pub fn check_complete(&self, tree: &RatchetTree) -> Result<(), TreeError> {
+        for x in math::direct_path(self.leaf.node(), tree.n_leaves()) {
+            if let Some(p) = tree.parent(x)
+                && !p.unmerged_leaves.contains(&self.leaf.0)
+                && self.get(x).is_none()
+            {
+                return Err(TreeError::MissingPathKey { node: x });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that every held key belongs to a non-blank node of `tree` whose public key it
     /// matches.
     pub fn check_consistent(&self, tree: &RatchetTree) -> Result<(), TreeError> {

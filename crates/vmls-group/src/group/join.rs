@@ -200,6 +200,7 @@ impl<S: CipherSuite> Group<S> {
             )?;
         }
         tree_keys.check_consistent(&tree)?;
+        tree_keys.check_complete(&tree)?;
         let new_epoch = NewEpoch::from_joiner_secret(&secrets.joiner_secret, &psk_secret, &ctx)?;
         group_info.verify_confirmation_tag(&new_epoch.secrets.confirmation_key)?;
         let interim = interim_transcript_hash(
