@@ -310,3 +310,63 @@ fn a_removed_device_reads_nothing_and_is_accepted_nowhere() {
     }
     assert_agree(&[&alice, &bob], S);
 }
+
+/// The draft's flow asks V to update "in every higher-level group" in the same announcement as
+/// the removal: with V in more groups than the old 16-action limit (20 here), one G commit
+/// still carries them all. Expectations from RFC 9420: each of V's groups moves on by exactly
+/// one epoch (one commit each), and V's leaf in every group then carries the rotated key.
+#[test]
+fn a_removal_updates_v_in_twenty_groups_in_one_announcement() {
+    let mut w = World::new();
+    let mut alice = w.person("alice", &["alice phone", "alice laptop", "alice tablet"], 1);
+    let gids: Vec<Vec<u8>> = (0..20u8).map(|i| vec![b'g', i]).collect();
+    let creates: Vec<Request> = gids
+        .iter()
+        .map(|g| Request::CreateGroup {
+            vc_id: 1,
+            group_id: g.clone(),
+        })
+        .collect();
+    w.announce(&mut alice, 0, &creates);
+    w.sync_g(&mut alice);
+    for g in &gids {
+        w.ds.create_group(g, 0, &["alice V"]);
+    }
+    alice.assert_consistent();
+    let phone_leaf = alice.devices[0].em.emulation_group().own_leaf_index();
+    let old_sig = alice.devices[0].em.signature_public_key(1).unwrap();
+    let g_epoch = alice.devices[1].em.emulation_group().epoch();
+
+    let mut r = w.rng();
+    let g_commit = alice.devices[1]
+        .em
+        .remove_emulators(&[phone_leaf], &mut r)
+        .unwrap();
+    w.ds.send(&g_commit).unwrap();
+    let phone_events = w.sync_g_device(&mut alice, 0).events.remove(0);
+    assert_eq!(phone_events, vec![Event::EmulatorRemoved]);
+    alice.devices.remove(0);
+    let synced = w.sync_g(&mut alice);
+    // One G commit: G moved on by one epoch on both remaining devices.
+    for d in &alice.devices {
+        assert_eq!(d.em.emulation_group().epoch(), g_epoch + 1);
+    }
+    // The announcer sends one commit of V per group, every group exactly once.
+    let mut sent: Vec<Vec<u8>> = synced.outgoing.iter().map(|o| o.0.clone()).collect();
+    sent.sort();
+    assert_eq!(sent, gids);
+    for (_, commit, _) in &synced.outgoing {
+        w.ds.send(commit).unwrap();
+    }
+    w.sync_v(&mut alice);
+    alice.assert_consistent();
+    let new_sig = alice.devices[0].em.signature_public_key(1).unwrap();
+    assert_ne!(new_sig, old_sig);
+    for d in &alice.devices {
+        for g in &gids {
+            let group = d.em.vc_group(1, g).unwrap();
+            assert_eq!(group.epoch(), 1, "one commit in {g:?}");
+            assert_eq!(group.own_leaf().unwrap().signature_key(), &new_sig);
+        }
+    }
+}
